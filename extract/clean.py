@@ -1,0 +1,100 @@
+"""Boilerplate removal: keep the article body of a plain-text or HTML page (pure)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+# Lines that are page furniture: these words anywhere in a line ...
+_FURNITURE_ANYWHERE = re.compile(
+    r"all rights reserved|copyright\b|©|\(c\)\s*\d{4}|maintained and developed by|powered by",
+    re.IGNORECASE,
+)
+# ... or these at the start of a line.
+_FURNITURE = re.compile(
+    r"""^\s*(
+        send\ (us\ )?your\ comments? | your\ comment | leave\ a\ (comment|reply) | comments?\s*$
+      | share\ (this|on) | follow\ us | subscribe | sign\ up | read\ more | related\ (articles|stories|news)?\s*:?\s*$
+      | advertisement | click\ here | most\ (read|popular) | you\ may\ also\ like | tags?\s*:
+      | print\ this | email\ this | back\ to\ top | cookie | privacy\ policy | terms\ of\ use
+    )""",
+    re.IGNORECASE | re.VERBOSE,
+)
+# Teaser headlines stamped with a time ("...investigationGMT 15:51 2018 Friday ,14 December").
+_TIMESTAMPED = re.compile(r"(GMT|UTC)\s*\d{1,2}:\d{2}\b|\b\d{1,2}:\d{2}\s*(GMT|UTC|AM|PM)\b", re.I)
+_SOURCE_LINE = re.compile(r"^\s*(source|sources|via)\s*:\s*(?P<source>[^\n]{1,60}?)\s*$", re.I)
+_SENTENCE_END = re.compile(r"[.!?][\"'”’)]*\s*$")
+
+
+@dataclass(frozen=True)
+class CleanText:
+    """An article body and what the page said about itself."""
+
+    text: str
+    source: str | None = None
+    title: str | None = None
+    report_date: date | None = None
+
+
+def _is_prose(line: str) -> bool:
+    return len(line) >= 40 and bool(_SENTENCE_END.search(line)) and not _TIMESTAMPED.search(line)
+
+
+def clean_plain_text(raw: str) -> CleanText:
+    """Drop page boilerplate from plain text: furniture lines, and the tail after the article.
+
+    The article ends at its last prose line; what follows (teaser headlines, copyright, comment
+    prompts) is dropped, so none of it can yield a place, party or date.
+
+    Examples
+    --------
+    >>> clean_plain_text("Rebels took the town on Sunday, officials said.\\nSource: AFP\\n"
+    ...                  "Headline oneGMT 16:04 2018 Friday ,14 December").text
+    'Rebels took the town on Sunday, officials said.'
+    """
+    lines = raw.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    source = None
+    kept: list[str] = []
+    for line in lines:
+        found = _SOURCE_LINE.match(line)
+        if found:
+            source = source or found.group("source")
+            kept.append("")
+            continue
+        if _FURNITURE.search(line) or _FURNITURE_ANYWHERE.search(line) or _TIMESTAMPED.search(line):
+            kept.append("")
+            continue
+        kept.append(line.rstrip())
+    last_prose = max((i for i, line in enumerate(kept) if _is_prose(line)), default=-1)
+    if last_prose >= 0:
+        # Short trailing lines after the article are teasers, captions or navigation.
+        kept = kept[: last_prose + 1]
+    text = "\n".join(kept)
+    text = re.sub(r"\n{3,}", "\n\n", text).strip()
+    return CleanText(text=text, source=source)
+
+
+def clean_html(html: str) -> CleanText:
+    """Extract the main text, title and publication date of an HTML page.
+
+    Uses trafilatura for the article body and htmldate for the date (see docs/design.md for why).
+    The extracted body is cleaned again as plain text, which drops teaser lists trafilatura keeps.
+    """
+    import trafilatura
+    from htmldate import find_date
+
+    body = trafilatura.extract(html, include_comments=False, include_tables=False,
+                               favor_precision=True, deduplicate=True) or ""
+    if not body.strip():
+        body = trafilatura.html2txt(html) or ""
+    metadata = trafilatura.extract_metadata(html)
+    title = metadata.title if metadata is not None else None
+    found = None
+    try:
+        found = find_date(html, extensive_search=False, original_date=True, outputformat="%Y-%m-%d")
+    except (ValueError, TypeError):
+        found = None
+    plain = clean_plain_text(body)
+    return CleanText(text=plain.text, source=plain.source,
+                     title=title, report_date=date.fromisoformat(found) if found else None)

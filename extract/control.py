@@ -1,0 +1,389 @@
+"""Who holds what: party attribution from a sentence's structure (pure).
+
+A sentence becomes a row of *items* (places, references, parties, verbs, cues, dates) in text
+order; rules over that row decide each verb's holder and places:
+
+* active  - ``PARTY verb PLACE[, PLACE and PLACE]`` ("militants seized Al-Qaim and Rabia")
+* passive - ``PLACE ... verb by|to PARTY`` ("Rabia fell to ISIL", "was retaken by Kurdish forces")
+* framed  - ``under PARTY control``, ``in PARTY hands``, ``PARTY-held PLACE``
+* release - ``PARTY withdrew from PLACE`` gives no holder (unless "... by|to PARTY" follows)
+* not-government - ``PLACE ... outside government hands``; ``all crossings between A and B ...``
+
+A verb is dropped when an attempt or negation cue governs it ("failed to take", "did not seize").
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+# Verb forms, on folded text (lower case, hyphens as spaces).
+_CONTROL_OF = r"(?:full\s+|total\s+|effective\s+|complete\s+|partial\s+)?control\s+(?:of|over)"
+VERB_PATTERNS: dict[str, str] = {
+    "retake": rf"""re\s?took|re\s?taken?|re\s?takes|re\s?taking|took\s+back|take\s+back|taken\s+back|taking\s+back
+        |recaptured?|recaptures|recapturing|re\s+captured?|won\s+back|win\s+back|wins\s+back
+        |regain(?:ed|s|ing)?(?:\s+{_CONTROL_OF})?|reclaim(?:ed|s|ing)?|liberat(?:ed|es?|ing)
+        |re\s?established\s+{_CONTROL_OF}|restor(?:ed|es?|ing)\s+(?:\w+\s+){{0,2}}?{_CONTROL_OF}
+        |reassert(?:ed|s|ing)?\s+{_CONTROL_OF}|retook\s+{_CONTROL_OF}""",
+    "take": rf"""(?:took|take|takes|taking|taken|seized?|seizes|seizing|gain(?:ed|s|ing)?|wrest(?:ed|s|ing)?
+            |won|win|wins|assum(?:ed|es?|ing)|establish(?:ed|es|ing)?|grabbed|grab|grabs|secur(?:ed|es?|ing))\s+{_CONTROL_OF}
+        |took\s+over|take\s+over|takes\s+over|taking\s+over|taken\s+over
+        |seized?|seizes|seizing|captured?|captures|capturing|took|taken|overr(?:an|un|uns|unning)
+        |stormed|storms?|storming|occupied|occup(?:y|ies|ying)|grabbed|swept\s+(?:into|through)
+        |conquered|conquer|conquers|conquering|secured""",
+    "hold": rf"""(?:remain(?:ed|s|ing)?|is|are|was|were|be|been|stay(?:ed|s)?|still)\s+in\s+{_CONTROL_OF}|in\s+{_CONTROL_OF}|in\s+charge\s+of
+        |(?:kept|keep|keeps|keeping|maintain(?:ed|s|ing)?|retain(?:ed|s|ing)?|exercis(?:ed|es?|ing)|have|has|had|with)\s+{_CONTROL_OF}
+        |holds?|holding|held|controls?|controlled|controlling|retain(?:ed|s|ing)?|mann?(?:ed|s|ing)|runs|running|administer(?:ed|s|ing)?
+        |dominat(?:ed|es?|ing)""",
+    "fell": r"""f[ae]ll(?:en|s|ing)?\s+(?:back\s+)?(?:in)?to(?!\s+the\s+ground)|(?:was|were|been|is|are)\s+lost\s+to|c[ao]me?s?\s+under|coming\s+under|pass(?:ed|es)?\s+(?:in)?to
+        |(?:was|were|been|is|are|being)\s+(?:handed|turned|transferred)\s+(?:over\s+|back\s+)?to|reverted\s+to|returned\s+to""",
+    "heldby": rf"""(?:held|controlled|run|manned|administered|dominated|retained)\s+by|in\s+the\s+hands\s+of|under\s+the\s+(?:\w+\s+)?control\s+of
+        |in\s+{_CONTROL_OF}\s+of|under\s+(?:the\s+)?(?:full\s+|total\s+|firm\s+)?control\s+of|remain(?:ed|s)?\s+with""",
+    "withdraw": r"""withdr(?:ew|aw|awn|aws|awing)\s+(?:\w+\s+)?from|pull(?:ed|s|ing)?\s+(?:out|back)\s+(?:of|from)|retreat(?:ed|s|ing)?\s+from
+        |abandon(?:ed|s|ing)?|fled|flee(?:s|ing)?|evacuat(?:ed|es?|ing)|vacat(?:ed|es?|ing)|ceded?|ceding|surrender(?:ed|s|ing)?
+        |lost\s+control\s+of|lost|loses?|losing|(?:was|were|been|being)\s+(?:driven|pushed|forced|kicked|expelled|ousted|flushed|routed|chased)\s+(?:out\s+of|from|away\s+from)
+        |left|leave|leaves|leaving""",
+    "expel": r"""dr[oi]ve(?:s|n)?|driving|push(?:ed|es|ing)|forc(?:ed|es?|ing)|expel(?:led|s|ling)?|oust(?:ed|s|ing)?|kick(?:ed|s|ing)
+        |flush(?:ed|es|ing)|clear(?:ed|s|ing)|rout(?:ed|s|ing)|chas(?:ed|es?|ing)|evict(?:ed|s|ing)?""",
+    "handover": r"""hand(?:ed|s|ing)?\s+(?:over\s+)?|turn(?:ed|s|ing)?\s+over|transferr?(?:ed|s|ing)?|gave|give[sn]?|giving""",
+    "notgov": r"""(?:outside|out\s+of|beyond|free\s+of|no\s+longer\s+(?:in|under)|not\s+(?:in|under)|removed\s+from|slipped\s+from|escaped)
+        \s+(?:the\s+)?(?:control\s+of\s+the\s+)?(?:central\s+|iraqi\s+|syrian\s+|federal\s+|baghdad's\s+|damascus's\s+|baghdad\s+|damascus\s+)?
+        (?:government(?:'s)?|state|regime(?:'s)?|authorities'?)\s*(?:control|hands)?""",
+}
+VERB = re.compile(
+    r"\b(?:" + "|".join(f"(?P<{name}>{pattern})" for name, pattern in VERB_PATTERNS.items()) + r")\b",
+    re.VERBOSE,
+)
+# Words that, just before a verb, make it passive ("was seized", "has been retaken").
+_PASSIVE_AUX = re.compile(
+    r"\b(?:was|were|is|are|been|being|be|got|get|gets)\s+(?:(?:reportedly|now|also|later|then|eventually|finally|fully|"
+    r"completely|already|officially|again|briefly|quickly|swiftly|recently|effectively|largely|partially|all\s+but)\s+)*$"
+)
+_BY = re.compile(r"^\s*(?:(?:on|in|at|during|late|early)\s+[\w\s,]{0,25}?\s+)?by\s+(?:the\s+)?$")
+_TO_OR_UNDER = re.compile(r"^\s*(?:the\s+)?(?:control\s+of\s+(?:the\s+)?)?$")
+# Attempt and negation cues that govern the verb right after them (a few words away at most).
+_CUE_NEAR = re.compile(
+    r"""\b(?:fail(?:ed|s|ing)?\s+to|(?:tried|try|tries|trying)\s+to|attempt(?:ed|s|ing)?\s+to|an?\s+attempt\s+to|bid\s+to|sought\s+to|seek(?:s|ing)?\s+to
+    |aim(?:ed|s|ing)?\s+to|push(?:ed)?\s+to|drive\s+to|offensive\s+to|campaign\s+to|operation\s+to|battle\s+to|fight(?:ing)?\s+to|plan(?:s|ned|ning)?\s+to
+    |prepar(?:ing|ed|es?)\s+to|threat(?:en(?:ed|s|ing)?)?\s+to|vow(?:ed|s|ing)?\s+to|hop(?:e|es|ed|ing)\s+to|want(?:s|ed)?\s+to|intend(?:s|ed)?\s+to
+    |expected\s+to|likely\s+to|unlikely\s+to|poised\s+to|set\s+to|ready\s+to|about\s+to|close\s+to|on\s+the\s+verge\s+of|in\s+order\s+to|able\s+to|unable\s+to
+    |could|may|might|would|will|shall|should|must|cannot|can|can't|won't|wouldn't|couldn't
+    |did\s+not|didn't|do\s+not|don't|does\s+not|doesn't|has\s+not|hasn't|have\s+not|haven't|had\s+not|hadn't
+    |was\s+not|wasn't|were\s+not|weren't|is\s+not|isn't|are\s+not|aren't|never|not|no\s+longer|nor|without
+    |advanc(?:ed|ing|es?)\s+(?:\w+\s+){0,4}?to|mov(?:ed|ing|es?)\s+(?:\w+\s+){0,3}?to|march(?:ed|ing|es)?\s+(?:\w+\s+){0,3}?to|head(?:ed|ing|s)?\s+(?:\w+\s+){0,3}?to
+    |efforts?\s+to|struggl(?:ed|ing|es?)\s+to|sent\s+(?:\w+\s+){0,3}?to|deployed\s+(?:\w+\s+){0,3}?to|before)
+    (?:\s+(?:be|have|been|being|the|militants|\w+ly))*\s*$""",
+    re.VERBOSE,
+)
+_CUE_NEAR_EXCEPTIONS = re.compile(r"\b(?:managed|succeeded|went\s+on|able)\s+to\s*$")
+# Cues that govern everything after them in the clause ("denied that militants had seized").
+_CUE_CLAUSE = re.compile(
+    r"\b(?:den(?:ied|y|ies|ying)|denial|rejected\s+(?:claims|reports)|dismissed\s+(?:claims|reports)|false|untrue|rumou?rs?"
+    r"|unconfirmed|if\s|whether|unless|in\s+case|contrary\s+to|instead\s+of|rather\s+than)\b"
+)
+_HEDGE = re.compile(r"\b(?:reportedly|claimed|claims|allegedly|purportedly|unverified|said\s+to|appears\s+to|apparently)\b")
+_HAD = re.compile(r"\b(?:had|had\s+long|had\s+previously|had\s+been|formerly|previously|once|used\s+to)\s+(?:\w+ly\s+)?$")
+CLAUSE_BREAK = re.compile(r";|\s(?:while|whereas|but|although|though|however|meanwhile|even\s+as)\s|:\s")
+REFERENCE = re.compile(
+    r"""\b(?P<ordinal>the\s+(?:first|second|third|former|latter))\b(?!\s+(?:time|day|week|crossing|of|one|two|three|half|phase))
+    |\b(?P<both>both(?:\s+(?:crossings|border\s+crossings|posts|of\s+them))?|the\s+two\s+(?:crossings|border\s+crossings|posts|border\s+posts))\b
+    |\b(?P<definite>the\s+(?:(?:main|key|strategic|vital|nearby|same|remote|desert|official|border|frontier|iraqi|syrian)\s+){0,2}(?:crossing(?:\s+point)?|border\s+post|border\s+point|border\s+gate|checkpoint|post|frontier\s+post|terminal|gate|province|governorate))\b(?!\s+(?:with|to|between|of|at|into|near))
+    |\b(?P<pronoun>it|which)\b(?!\s+(?:is|was|said|says|added|seems|appears|remains\s+unclear|not|also|has\s+been|had\s+been|would|will|could|may))""",
+    re.VERBOSE,
+)
+AGGREGATE = re.compile(
+    r"""\ball\s+(?:of\s+)?(?:the\s+)?(?:\w+\s+){0,2}?(?:border\s+)?(?:crossings|crossing\s+points|border\s+posts|posts|checkpoints|border\s+points|border\s+gates|border\s+points)
+    (?P<scope>(?:\s+(?:between|on|along|with|linking|connecting)\s+(?:the\s+)?[\w\s']{2,40}?)?)(?=\s+(?:are|were|is|was|have|had|has|now|fell|came|,|\.|$))""",
+    re.VERBOSE,
+)
+_SIDE = re.compile(r"\b(?:the\s+)?(?P<adj>\w+)\s+side\s+of\s+(?:the\s+)?$")
+# What may stand between a verb and its first place, or between coordinated places.
+_OBJECT_GAP = re.compile(
+    r"""^(?:\s|,|'s|\b(?:the|a|an|and|or|as\s+well\s+as|along\s+with|together\s+with|plus|both|also|then|later|too|border|crossing|crossings|point|points|post|posts|checkpoint|checkpoints
+    |gate|terminal|main|key|strategic|vital|official|important|nearby|remote|desert|frontier|town|towns|city|district|province|provinces|governorate|area|region|of|at|most|much|parts|part
+    |large|swathes|all|entire|whole|control|over|full|total|iraqi|syrian|side|sides|two|three|other|its|their|crossing\s+point|known\s+as|called|on\s+the|iraq|syria|jordan|turkey|much)\b)*$""",
+    re.VERBOSE,
+)
+_BEFORE_GAP = re.compile(
+    r"""^(?:\s|,|'s|\b(?:the|a|an|and|or|as\s+well\s+as|border|crossing|crossings|point|points|post|posts|checkpoint|checkpoints|gate|terminal|town|city|district|province|governorate
+    |area|region|itself|also|now|then|later|finally|eventually|reportedly|already|too|has|have|had|was|were|is|are|been|being|which|that|on|the\s+iraqi|the\s+syrian|side
+    |itself|remains?|remained|still|once\s+again|again|of|in|near|iraq|syria|jordan|turkey|most|much|parts?|large|swathes|all|entire|whole|both|two|three|other)\b)*$""",
+    re.VERBOSE,
+)
+_AGENT_CONNECTOR = re.compile(
+    r"^(?:\s|,|'s|\b(?:from|of|in|the|country's|region's|autonomous|led|backed|allied|loyal|to|affiliated|with|linked|belonging|by|under|semi|forces|fighters|group|s)\b)*$"
+)
+_SPEECH = re.compile(r"\b(?:said|says|say|told|tells|announced|reported|reports|added|stated|confirmed|claimed|declared|quoted|wrote|tweeted|posted)\b(?:\s+\w+){0,3}\s+(?:on\s+|late\s+|early\s+)?$")
+_LEAD_DATE = re.compile(r"^\W*(?:(?:late|early)\s+)?(?:on|in|by|since|as\s+of)?\s*$")
+
+
+@dataclass
+class Item:
+    """One thing in a sentence, in text order."""
+
+    kind: str  # place | ref | party | generic | country | verb | aggregate | date
+    start: int
+    end: int
+    data: object = None
+    sub: str = ""  # verb class, reference kind, ...
+    extra: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Attribution:
+    """A holder found for some places by one rule.
+
+    ``places`` are place items or reference/aggregate items still to resolve; ``agent`` is a party
+    or generic item, or ``None`` for a not-government statement.
+    """
+
+    rule: str
+    verb: Item
+    places: tuple[Item, ...]
+    agent: Item | None
+    status: str = "controls"
+    hedged: bool = False
+
+
+def clauses(folded: str, start: int, end: int) -> list[tuple[int, int]]:
+    """Split a sentence into clauses at semicolons and contrastive conjunctions."""
+    bounds, cursor = [], start
+    for match in CLAUSE_BREAK.finditer(folded, start, end):
+        bounds.append((cursor, match.start()))
+        cursor = match.end()
+    bounds.append((cursor, end))
+    return [b for b in bounds if b[1] > b[0]]
+
+
+def _verb_class(match: re.Match) -> str:
+    return match.lastgroup
+
+
+def verbs_in(folded: str, start: int, end: int) -> list[Item]:
+    """Verb items of one clause, with their voice and governing cues decided."""
+    items = []
+    for match in VERB.finditer(folded, start, end):
+        sub = _verb_class(match)
+        before = folded[max(start, match.start() - 60):match.start()]
+        item = Item("verb", match.start(), match.end(), sub=sub)
+        item.extra["passive"] = sub in ("fell", "heldby") or bool(_PASSIVE_AUX.search(before))
+        item.extra["had"] = bool(_HAD.search(before))
+        near = _CUE_NEAR.search(before)
+        item.extra["negated"] = bool(near) and not _CUE_NEAR_EXCEPTIONS.search(before)
+        clause_before = folded[start:match.start()]
+        item.extra["denied"] = bool(_CUE_CLAUSE.search(clause_before))
+        item.extra["hedged"] = bool(_HEDGE.search(clause_before))
+        items.append(item)
+    return items
+
+
+def _gap(folded: str, a: int, b: int) -> str:
+    return folded[a:b] if b >= a else ""
+
+
+def _is_party(item: Item) -> bool:
+    return item.kind in ("party", "generic")
+
+
+def _is_place(item: Item) -> bool:
+    return item.kind in ("place", "ref", "aggregate")
+
+
+def merge_party_phrases(items: list[Item], folded: str) -> list[Item]:
+    """Join "security forces from the country's autonomous Kurdish region" into one party item.
+
+    A generic term followed by a named party through connectors takes the named party, which is
+    how the seed's Kurdish forces are told from Iraqi ones.
+    """
+    merged: list[Item] = []
+    for item in items:
+        if merged and _is_party(item) and _is_party(merged[-1]) \
+                and _AGENT_CONNECTOR.match(_gap(folded, merged[-1].end, item.start)) \
+                and " and " not in _gap(folded, merged[-1].end, item.start):
+            previous = merged[-1]
+            keep = item if item.kind == "party" or previous.kind == "generic" else previous
+            merged[-1] = Item(keep.kind, previous.start, item.end, keep.data, keep.sub, dict(keep.extra))
+            continue
+        merged.append(item)
+    return merged
+
+
+def _first_object(items: list[Item], index: int, folded: str, allow_party: bool) -> list[Item]:
+    """Places governed by the verb at ``items[index]``: the first one and those coordinated with it."""
+    verb = items[index]
+    objects: list[Item] = []
+    cursor = verb.end
+    for item in items[index + 1:]:
+        if item.kind == "verb":
+            break
+        if _is_party(item):
+            if allow_party and not objects:
+                cursor = item.end
+                continue
+            break
+        if item.kind in ("country", "date"):
+            continue
+        if not _is_place(item):
+            continue
+        gap = _gap(folded, cursor, item.start)
+        if allow_party and not objects:
+            gap = re.sub(r"^\s*(?:out\s+of|from|away\s+from|of)\s", " ", gap)
+        if not _OBJECT_GAP.match(gap):
+            break
+        objects.append(item)
+        cursor = item.end
+    return objects
+
+
+def _patients_before(items: list[Item], index: int, folded: str) -> list[Item]:
+    """Places a passive verb speaks of: the nearest before it and those coordinated with it."""
+    verb = items[index]
+    patients: list[Item] = []
+    cursor = verb.start
+    for item in reversed(items[:index]):
+        if item.kind in ("verb", "party", "generic"):
+            break
+        if item.kind in ("date", "country"):
+            continue
+        gap = _gap(folded, item.end, cursor)
+        if not _BEFORE_GAP.match(gap) and not (patients == [] and len(gap.split()) <= 6 and "," not in gap):
+            break
+        patients.insert(0, item)
+        cursor = item.start
+    return patients
+
+
+def _agent_before(items: list[Item], index: int) -> Item | None:
+    for item in reversed(items[:index]):
+        if _is_party(item):
+            return item
+    return None
+
+
+def _agent_after(items: list[Item], index: int, folded: str, pattern: re.Pattern) -> Item | None:
+    verb = items[index]
+    for item in items[index + 1:]:
+        if item.kind == "verb":
+            return None
+        if _is_party(item):
+            return item if pattern.match(_gap(folded, verb.end, item.start)) else None
+    return None
+
+
+def _agent_after_place(items: list[Item], after: int, folded: str, word: str) -> Item | None:
+    """The party in a trailing "... to PARTY" / "... by PARTY" after ``after``."""
+    pattern = re.compile(rf"^[\s,]*(?:.{{0,40}}?\s)?{word}\s+(?:the\s+)?$")
+    for item in items:
+        if item.start < after or item.kind == "verb":
+            if item.kind == "verb" and item.start >= after:
+                return None
+            continue
+        if _is_party(item):
+            return item if pattern.match(_gap(folded, after, item.start)) else None
+    return None
+
+
+def _framed(items: list[Item], folded: str) -> list[Attribution]:
+    """``under PARTY control``, ``in PARTY hands`` and ``PARTY-held PLACE``."""
+    found = []
+    for index, item in enumerate(items):
+        if not _is_party(item):
+            continue
+        before = folded[max(0, item.start - 30):item.start]
+        after = folded[item.end:item.end + 30]
+        frame = None
+        if re.search(r"\bunder\s+(?:the\s+)?(?:full\s+|firm\s+|total\s+)?$", before) and re.match(r"\s*(?:'s\s+)?control\b", after):
+            frame = "under"
+        elif re.search(r"\bin\s+(?:the\s+)?$", before) and re.match(r"\s*(?:'s\s+)?hands\b", after):
+            frame = "hands"
+        elif re.match(r"\s*(?:held|controlled|run|dominated)\b", after):
+            frame = "held"
+        if frame is None:
+            continue
+        if frame == "held":
+            verb = Item("verb", item.end, item.end + len(re.match(r"\s*\w+", after).group()), sub="held")
+            objects = _first_object(items[:index + 1] + [verb] + items[index + 1:], index + 1, folded, False)
+            if objects:
+                found.append(Attribution("adjective-held", verb, tuple(objects), item))
+            continue
+        verb = Item("verb", item.start, item.end, sub=frame)
+        patients = _patients_before(items, index, folded)
+        if patients:
+            negated = bool(_CUE_NEAR.search(folded[max(0, item.start - 60):item.start - len(before.split()[-1]) - 1]))
+            if not negated:
+                found.append(Attribution(f"under-control", verb, tuple(patients), item))
+    return found
+
+
+def attributions(items: list[Item], folded: str) -> list[Attribution]:
+    """Apply the rules to one clause's items (text order) and return who holds which places."""
+    items = merge_party_phrases(items, folded)
+    found: list[Attribution] = _framed(items, folded)
+    framed_parties = {a.agent.start for a in found if a.agent is not None}
+    for index, verb in enumerate(items):
+        if verb.kind != "verb":
+            continue
+        sub = verb.sub
+        if verb.extra.get("negated") or verb.extra.get("denied"):
+            _consume(items, index, folded)
+            continue
+        hedged = verb.extra.get("hedged", False)
+        if sub == "notgov":
+            patients = _patients_before(items, index, folded)
+            if patients:
+                found.append(Attribution("not-government", verb, tuple(patients), None, "not-government", hedged))
+            continue
+        if sub == "withdraw":
+            places = _first_object(items, index, folded, allow_party=False)
+            holder = None
+            if places:
+                holder = _agent_after_place(items, places[-1].end, folded, "(?:by|to)")
+            if places and holder is not None:
+                found.append(Attribution("withdraw-to", verb, tuple(places), holder, hedged=hedged))
+            for place in places:
+                place.extra["vacated"] = True
+            continue
+        if sub == "handover":
+            places = _first_object(items, index, folded, allow_party=False)
+            if places:
+                holder = _agent_after_place(items, places[-1].end, folded, "to")
+                if holder is not None:
+                    found.append(Attribution("handover", verb, tuple(places), holder, hedged=hedged))
+            continue
+        if sub == "hold" and verb.extra.get("had"):
+            _consume(items, index, folded)  # "which ISIL had held" describes a past that ended
+            continue
+        if verb.extra.get("passive"):
+            pattern = _BY if sub not in ("fell", "heldby") else _TO_OR_UNDER
+            agent = _agent_after(items, index, folded, pattern)
+            patients = _patients_before(items, index, folded)
+            if agent is not None and patients and agent.start not in framed_parties:
+                found.append(Attribution(f"passive-{sub}", verb, tuple(patients), agent, hedged=hedged))
+            continue
+        objects = _first_object(items, index, folded, allow_party=(sub == "expel"))
+        if not objects:
+            objects = [p for p in items[:index] if _is_place(p) and p.extra.get("vacated")][-1:]
+            if sub not in ("take", "retake") or not re.match(r"\s*$", folded[verb.end:verb.end + 1] or " "):
+                objects = objects if sub in ("take", "retake") and "over" in folded[verb.start:verb.end] else []
+        if not objects:
+            continue
+        by_agent = _agent_after_place(items, objects[-1].end, folded, "by")
+        agent = by_agent or _agent_before(items, index)
+        if agent is None or agent.start in framed_parties:
+            continue
+        found.append(Attribution(f"active-{sub}", verb, tuple(objects), agent, hedged=hedged))
+    return found
+
+
+def _consume(items: list[Item], index: int, folded: str) -> None:
+    """Mark the places of a dropped verb so no later rule reads them as its objects."""
+    for place in _first_object(items, index, folded, allow_party=items[index].sub == "expel"):
+        place.extra["negated"] = True
+
+
+def side_before(folded: str, start: int, adjectives: dict[str, str]) -> str | None:
+    """The country of "the Syrian side of" written just before a place name, if any."""
+    found = _SIDE.search(folded, max(0, start - 40), start)
+    if found:
+        return adjectives.get(found.group("adj"))
+    return None

@@ -1,0 +1,117 @@
+"""Find gazetteer places, parties and countries in text with one Aho-Corasick automaton (pure after build)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import ahocorasick
+
+from geodata.gazetteer import Gazetteer
+from geodata.names import alias_keys, fold
+
+# Arabic clitics ("and", "in", "to") glued to the next word; a name after them is still a name.
+_ARABIC_PREFIXES = set("وبلف")
+
+
+@dataclass(frozen=True)
+class Mention:
+    """A span of text naming something in the gazetteer.
+
+    ``kind`` is ``place``, ``party``, ``generic`` or ``country``; ``targets`` holds what it names:
+    ``(place_id, side)`` pairs for places, a party id, a generic role, or a country code.
+    """
+
+    kind: str
+    start: int
+    end: int
+    targets: tuple
+
+
+class MentionMatcher:
+    """Compiled once per gazetteer; :meth:`find` is then linear in the text's length."""
+
+    def __init__(self, gazetteer: Gazetteer):
+        entries: dict[str, list] = {}
+
+        def add(key: str, kind: str, target, exact: str | None = None) -> None:
+            entries.setdefault(key, []).append((kind, target, exact))
+
+        for key, targets in gazetteer.alias_index().items():
+            for target in targets:
+                add(key, "place", target)
+        for party in gazetteer.parties.values():
+            for alias in party.aliases:
+                # Short all-capital aliases ("IS", "SNA") only count when written in capitals.
+                exact = alias if alias.isupper() and len(alias) <= 5 else None
+                for key in alias_keys(alias) if not exact else {fold(alias)}:
+                    add(key, "party", party.id, exact)
+        for term, role in gazetteer.generic_terms.items():
+            add(fold(term), "generic", role)
+        for country in gazetteer.countries.values():
+            for alias in country.aliases:
+                add(fold(alias), "country", country.iso2)
+        automaton = ahocorasick.Automaton()
+        for key, values in entries.items():
+            automaton.add_word(key, (key, tuple(values)))
+        automaton.make_automaton()
+        self._automaton = automaton
+        self.ambiguous = gazetteer.ambiguous
+
+    def find(self, text: str, folded: str | None = None) -> list[Mention]:
+        """All non-overlapping mentions in ``text``, longest first where they overlap, in order.
+
+        Examples
+        --------
+        >>> from geodata import load_gazetteer
+        >>> m = MentionMatcher(load_gazetteer())
+        >>> [(x.kind, x.targets) for x in m.find("ISIL seized al-Qa'im")]
+        [('party', ('isil',)), ('place', (('al-qaim', None),))]
+        """
+        folded = fold(text) if folded is None else folded
+        candidates = []
+        size = len(folded)
+        for end_index, (key, values) in self._automaton.iter(folded):
+            end = end_index + 1
+            start = end - len(key)
+            if not _bounded(folded, start, end, size):
+                continue
+            start = _with_article(folded, start)
+            for kind, target, exact in values:
+                if exact is not None and text[start:end] != exact:
+                    continue
+                candidates.append((start, end, kind, target))
+        candidates.sort(key=lambda c: (c[0], -(c[1] - c[0])))
+        mentions: list[Mention] = []
+        last_end = -1
+        for start, end, kind, target in candidates:
+            if start < last_end:
+                if mentions and mentions[-1].start == start and mentions[-1].end == end \
+                        and mentions[-1].kind == kind:
+                    previous = mentions[-1]
+                    if target not in previous.targets:
+                        mentions[-1] = Mention(kind, start, end, previous.targets + (target,))
+                continue
+            mentions.append(Mention(kind, start, end, (target,)))
+            last_end = end
+        return mentions
+
+
+_ARTICLE_WORDS = ("al", "el")
+
+
+def _with_article(folded: str, start: int) -> int:
+    """Extend a match back over a written article ("al-Qaim" matched as "Qaim")."""
+    for article in _ARTICLE_WORDS:
+        begin = start - len(article) - 1
+        if begin >= 0 and folded[begin:start] == article + " " and (begin == 0 or not folded[begin - 1].isalnum()):
+            return begin
+    return start
+
+
+def _bounded(folded: str, start: int, end: int, size: int) -> bool:
+    if start > 0:
+        before = folded[start - 1]
+        if before.isalnum():
+            if not (before in _ARABIC_PREFIXES and (start < 2 or not folded[start - 2].isalnum())):
+                return False
+    return end >= size or not folded[end].isalnum()

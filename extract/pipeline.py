@@ -1,0 +1,307 @@
+"""Compose the extraction steps: cleaned report text -> mentions -> attributions -> dated, sourced claims."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date
+
+from extract import control
+from extract.dates import find_dates
+from extract.mentions import Mention, MentionMatcher
+from extract.sentences import split_sentences
+from geodata.claims import Claim
+from geodata.gazetteer import Gazetteer, Place
+from geodata.names import fold
+
+EXTRACTOR_VERSION = "0.1.0"
+
+_BASE_CONFIDENCE = {"party": 0.9, "generic": 0.75, "unknown": 0.55}
+_DISAMBIGUATE_AFTER = re.compile(r"^\s*(?:border\s+)?(?P<word>crossing|post|checkpoint|gate|province|governorate)")
+_DATE_RANK = {"iso": 0, "dmy": 0, "mdy": 0, "dm": 0, "md": 0, "weekday": 1, "yesterday": 1, "today": 1,
+              "ago": 1, "month": 2}
+
+
+def report_id_of(text: str) -> str:
+    """Content hash of a report's cleaned text: the identity the store deduplicates on."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+@dataclass
+class _Resolved:
+    place: Place
+    side: str | None
+    via_reference: bool
+    antecedent_start: int | None = None
+
+
+class Extractor:
+    """Built once per gazetteer (matchers compiled here); :meth:`extract` is then pure and linear."""
+
+    def __init__(self, gazetteer: Gazetteer):
+        self.gazetteer = gazetteer
+        self.matcher = MentionMatcher(gazetteer)
+        self._adjectives = {}
+        for country in gazetteer.countries.values():
+            for alias in country.aliases:
+                self._adjectives[fold(alias)] = country.iso2
+
+    # -- public ------------------------------------------------------------------------------
+    def extract(self, text: str, report_date: date | None, source: str = "", url: str = "",
+                report_id: str | None = None) -> list[Claim]:
+        """Claims stated by one cleaned report text, in text order."""
+        if report_date is not None and not isinstance(report_date, date):
+            raise TypeError(f"report_date must be a datetime.date or None, not {report_date!r}")
+        folded = fold(text)
+        report_id = report_id or report_id_of(text)
+        mentions = self.matcher.find(text, folded)
+        context = self._report_context(mentions)
+        history: list[list[_Resolved]] = []  # groups of coordinated places, in text order
+        claims: list[Claim] = []
+        for s_start, s_end in split_sentences(text):
+            sentence_items = self._items(text, folded, mentions, s_start, s_end, report_date)
+            resolved_refs: dict[int, list[_Resolved]] = {}
+            self._resolve_references(sentence_items, folded, history, resolved_refs, s_start)
+            for c_start, c_end in control.clauses(folded, s_start, s_end):
+                clause_items = [i for i in sentence_items if c_start <= i.start < c_end and i.kind != "verb"]
+                clause_items += control.verbs_in(folded, c_start, c_end)
+                clause_items.sort(key=lambda i: (i.start, -i.end))
+                for found in control.attributions(clause_items, folded):
+                    claims.extend(self._claims(found, sentence_items, resolved_refs, text, folded,
+                                               (s_start, s_end), (c_start, c_end), report_date,
+                                               source, url, report_id, context))
+        return _merge(claims)
+
+    # -- steps -------------------------------------------------------------------------------
+    def _report_context(self, mentions: list[Mention]) -> dict:
+        groups = {t for m in mentions if m.kind == "party" for t in m.targets
+                  if self.gazetteer.parties[t].kind == "armed-group"}
+        countries = Counter(t for m in mentions if m.kind == "country" for t in m.targets)
+        for m in mentions:
+            if m.kind == "place":
+                for place_id, side in m.targets:
+                    countries.update(self.gazetteer.places[place_id].countries if side is None else (side,))
+        return {"armed_groups": groups, "countries": countries}
+
+    def _items(self, text, folded, mentions, start, end, report_date) -> list[control.Item]:
+        items = []
+        for m in mentions:
+            if m.start < start or m.end > end:
+                continue
+            if m.kind == "place":
+                targets = self._disambiguate(m, folded)
+                if targets:
+                    items.append(control.Item("place", m.start, m.end, targets))
+            else:
+                items.append(control.Item(m.kind, m.start, m.end, m.targets[0], sub=folded[m.start:m.end]))
+        taken = [(i.start, i.end) for i in items]
+        for match in control.REFERENCE.finditer(folded, start, end):
+            if any(a < match.end() and match.start() < b for a, b in taken):
+                continue
+            items.append(control.Item("ref", match.start(), match.end(), None, sub=match.lastgroup,
+                                      extra={"text": match.group()}))
+        for match in control.AGGREGATE.finditer(folded, start, end):
+            items.append(control.Item("aggregate", match.start(), match.end(), None,
+                                      extra={"scope": match.group("scope")}))
+        for mention in find_dates(folded, report_date, start, end):
+            items.append(control.Item("date", mention.start, mention.end, mention))
+        items.sort(key=lambda i: (i.start, -i.end))
+        # An aggregate phrase contains country names and "crossings": keep only the aggregate.
+        spans = [(i.start, i.end) for i in items if i.kind == "aggregate"]
+        return [i for i in items if i.kind == "aggregate" or i.kind == "date"
+                or not any(a <= i.start and i.end <= b for a, b in spans)]
+
+    def _disambiguate(self, mention: Mention, folded: str) -> tuple:
+        targets = mention.targets
+        place_ids = {place_id for place_id, _ in targets}
+        if len(place_ids) == 1:
+            return targets
+        after = _DISAMBIGUATE_AFTER.match(folded, mention.end)
+        if after is None:
+            return ()
+        wanted = "province" if after.group("word") in ("province", "governorate") else "crossing"
+        chosen = tuple(t for t in targets if self.gazetteer.places[t[0]].kind == wanted)
+        return chosen if len({t[0] for t in chosen}) == 1 else ()
+
+    def _resolve_references(self, items, folded, history, resolved, sentence_start) -> None:
+        """Give each reference item the places it points back to; extend the history."""
+        group: list[_Resolved] = []
+        cursor = None
+        for item in items:
+            if item.kind == "place":
+                entries = [_Resolved(self.gazetteer.places[pid], side or control.side_before(
+                    folded, item.start, self._adjectives), False) for pid, side in item.data]
+                coordinated = cursor is not None and re.match(
+                    r"^(?:\s|,|\b(?:and|or|the|border|crossing|crossings|post|posts|as\s+well\s+as)\b)*$",
+                    folded[cursor:item.start])
+                if group and not coordinated:
+                    history.append(group)
+                    group = []
+                group.extend(entries[:1])
+                for entry in entries:
+                    entry.antecedent_start = item.start
+                resolved[item.start] = entries[:1]
+                cursor = item.end
+            elif item.kind == "ref":
+                if group:
+                    history.append(group)
+                    group = []
+                cursor = None
+                resolved[item.start] = self._resolve_reference(item, history, sentence_start)
+        if group:
+            history.append(group)
+
+    def _resolve_reference(self, item, history, sentence_start) -> list[_Resolved]:
+        kind, words = item.sub, item.extra["text"].split()
+        def marked(entries):
+            return [_Resolved(e.place, e.side, True, e.antecedent_start) for e in entries]
+        if kind in ("ordinal", "both"):
+            lists = [g for g in history if len(g) >= 2]
+            if not lists:
+                return []
+            last = lists[-1]
+            if kind == "both":
+                return marked(last)
+            position = {"first": 0, "former": 0, "second": 1, "third": 2, "latter": -1}[words[-1]]
+            return marked([last[position]]) if position < len(last) else []
+        flat = [e for g in history for e in g]
+        if kind == "definite":
+            wanted = "province" if words[-1] in ("province", "governorate") else "crossing"
+            for entry in reversed(flat):
+                if entry.place.kind == wanted:
+                    return marked([entry])
+            return []
+        if flat and (flat[-1].antecedent_start or 0) >= sentence_start - 600:
+            return marked([flat[-1]])
+        return []
+
+    def _places_of(self, item, resolved, folded, sentence) -> list[_Resolved]:
+        if item.kind in ("place", "ref"):
+            return [r for r in resolved.get(item.start, []) if not item.extra.get("negated")]
+        if item.kind == "aggregate":
+            pair = [self._adjectives[f] for f in re.findall(r"[\w']+", item.extra["scope"]) if f in self._adjectives]
+            if len(set(pair)) < 2:
+                text_countries = [self._adjectives[w] for w in re.findall(r"[\w']+", folded[sentence[0]:sentence[1]])
+                                  if w in self._adjectives]
+                pair = list(dict.fromkeys(pair + text_countries))
+            pair = list(dict.fromkeys(pair))
+            if len(pair) < 2:
+                return []
+            return [_Resolved(p, None, True) for p in self.gazetteer.crossings_between(pair[0], pair[1])]
+        return []
+
+    def _party(self, agent: control.Item | None, place: Place, side: str | None, context) -> tuple[str, str, str]:
+        """(party id, label, how it was found) for an agent item at a place."""
+        if agent is None:
+            return "unknown", "Not under government control", "unknown"
+        if agent.kind == "party":
+            party = self.gazetteer.parties[agent.data]
+            return party.id, party.label, "party"
+        role = agent.data
+        country = side or self._focus_country(place, context)
+        chosen = None
+        if role == "armed-group" and len(context["armed_groups"]) == 1:
+            chosen = next(iter(context["armed_groups"]))
+        elif role == "state":
+            chosen = self.gazetteer.countries[country].government_party if country in self.gazetteer.countries else None
+        elif role == "kurdish":
+            chosen = self.gazetteer.countries[country].kurdish_party if country in self.gazetteer.countries else None
+        if chosen:
+            return chosen, self.gazetteer.parties[chosen].label, "generic"
+        return "unknown", f"Unnamed {agent.sub}", "unknown"
+
+    @staticmethod
+    def _focus_country(place: Place, context) -> str:
+        counts = context["countries"]
+        return max(place.countries, key=lambda c: (counts.get(c, 0), -place.countries.index(c)))
+
+    @staticmethod
+    def _event_date(found: control.Attribution, items, folded, sentence, clause):
+        scope_start = min([found.verb.start] + [p.start for p in found.places]
+                          + ([found.agent.start] if found.agent is not None else []))
+        scope_end = clause[1]
+        candidates = []
+        for item in items:
+            if item.kind != "date" or item.data.value is None:
+                continue
+            if _speech_date(item, folded, clause[0]):
+                continue
+            inside = scope_start <= item.start < scope_end
+            lead = item.start < scope_start and control._LEAD_DATE.match(
+                folded[sentence[0]:item.start]) is not None
+            if not (inside or lead):
+                continue
+            distance = abs(item.start - found.verb.end)
+            candidates.append((_DATE_RANK.get(item.data.kind, 3), distance, item.data))
+        if not candidates:
+            return None, None
+        candidates.sort(key=lambda c: (c[0], c[1]))
+        mention = candidates[0][2]
+        return mention.value, mention.precision
+
+    def _claims(self, found, items, resolved, text, folded, sentence, clause, report_date,
+                source, url, report_id, context) -> list[Claim]:
+        event_date, precision = self._event_date(found, items, folded, sentence, clause)
+        out = []
+        for place_item in found.places:
+            for target in self._places_of(place_item, resolved, folded, sentence):
+                party, label, how = self._party(found.agent, target.place, target.side, context)
+                status = found.status
+                confidence = _BASE_CONFIDENCE["party" if how == "party" else how if how != "unknown" else "unknown"]
+                if status == "not-government":
+                    confidence = 0.6
+                if place_item.kind == "aggregate":
+                    confidence = 0.4
+                elif target.via_reference:
+                    confidence -= 0.05
+                if found.hedged:
+                    confidence -= 0.2
+                if precision == "month":
+                    confidence -= 0.05
+                start, end = sentence
+                if target.via_reference and target.antecedent_start is not None \
+                        and target.antecedent_start < start and place_item.kind != "aggregate":
+                    start = _sentence_start(text, target.antecedent_start)
+                out.append(Claim(
+                    place_id=target.place.id, place=target.place.name, kind=target.place.kind,
+                    side=target.side, party=party, party_label=label, status=status,
+                    report_date=report_date, event_date=event_date, source=source, url=url,
+                    report_id=report_id, evidence=text[start:end], span=(start, end),
+                    confidence=round(max(0.05, min(confidence, 1.0)), 2),
+                    lat=target.place.lat, lon=target.place.lon,
+                    extractor_version=EXTRACTOR_VERSION, construction=found.rule,
+                ))
+        return out
+
+
+def _speech_date(item, folded, clause_start) -> bool:
+    return control._SPEECH.search(folded[max(clause_start, item.start - 40):item.start]) is not None
+
+
+def _sentence_start(text: str, offset: int) -> int:
+    for start, end in split_sentences(text):
+        if start <= offset < end:
+            return start
+    return offset
+
+
+def _merge(claims: list[Claim]) -> list[Claim]:
+    """One claim per place, side, party, status and date in a report.
+
+    A dateless restatement of a dated claim adds nothing; a not-government claim adds nothing
+    where the same report names a non-government holder of that place.
+    """
+    named = {(c.place_id) for c in claims if c.status == "controls" and c.party != "unknown"}
+    best: dict[tuple, Claim] = {}
+    for claim in claims:
+        if claim.status == "not-government" and claim.place_id in named:
+            continue
+        key = (claim.place_id, claim.side, claim.party, claim.status, claim.event_date)
+        if key not in best or claim.confidence > best[key].confidence:
+            best[key] = claim
+    dated = {(c.place_id, c.side, c.party, c.status) for c in best.values() if c.event_date}
+    kept = [c for c in best.values()
+            if c.event_date or (c.place_id, c.side, c.party, c.status) not in dated]
+    return sorted(kept, key=lambda c: (c.span[0], c.place_id, c.party))

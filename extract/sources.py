@@ -1,0 +1,257 @@
+"""Input edge: read text, HTML, JSON Lines and CSV reports from files, folders or stdin into Reports."""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import json
+import sys
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from extract.clean import CleanText, clean_html, clean_plain_text
+from extract.dates import dateline_date
+from geodata.names import fold
+
+TEXT_SUFFIXES = {".txt", ".text", ".md", ""}
+HTML_SUFFIXES = {".html", ".htm", ".xhtml"}
+JSONL_SUFFIXES = {".jsonl", ".ndjson"}
+CSV_SUFFIXES = {".csv"}
+MAX_FILE_BYTES = 256 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Report:
+    """One report ready for extraction: cleaned article text and what is known about it."""
+
+    name: str  # where it came from: a path, or "batch.jsonl, line 7"
+    text: str
+    report_date: date | None
+    source: str = ""
+    url: str = ""
+    title: str = ""
+    date_origin: str = ""  # "given" | "batch" | "html" | "dateline" | ""
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """An input that could not be read, and why, so the batch goes on without it."""
+
+    name: str
+    reason: str
+
+
+@dataclass
+class InputOptions:
+    """What the command line says about every input."""
+
+    report_date: date | None = None
+    source: str = ""
+    extra: dict = field(default_factory=dict)
+
+
+class UnreadableInput(ValueError):
+    """Bytes that are not text in any supported encoding."""
+
+
+def decode(data: bytes) -> str:
+    """Decode report bytes: UTF-8 (with or without BOM), UTF-16, else the best single-byte guess.
+
+    Windows-1252 and Windows-1256 (Arabic) are told apart by charset-normalizer.
+    Raises :class:`UnreadableInput` for binary data.
+    """
+    if data.startswith(codecs.BOM_UTF8):
+        return data[len(codecs.BOM_UTF8):].decode("utf-8", errors="replace")
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return data.decode("utf-16", errors="replace")
+    if len(data) >= 4 and data.count(b"\x00") > len(data) // 4:
+        # UTF-16 without a BOM: every other byte of ASCII text is zero.
+        even_zeros = data[0::2].count(0) > data[1::2].count(0)
+        try:
+            return data.decode("utf-16-be" if even_zeros else "utf-16-le")
+        except UnicodeDecodeError:
+            raise UnreadableInput("binary data (NUL bytes), not text") from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    if b"\x00" in data:
+        raise UnreadableInput("binary data (NUL bytes), not text")
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data, cp_isolation=["cp1252", "cp1256", "iso-8859-1", "iso-8859-6", "utf-8"]).best()
+    if best is None:
+        raise UnreadableInput("not text in UTF-8, UTF-16, Windows-1252 or Windows-1256")
+    return str(best)
+
+
+def _looks_binary(text: str) -> bool:
+    if not text:
+        return False
+    controls = sum(1 for ch in text[:4096] if ord(ch) < 32 and ch not in "\n\r\t\f")
+    return controls > len(text[:4096]) * 0.05 or text[:4096].count("\ufffd") > 20
+
+
+def _parse_date(value, name: str) -> date | None:
+    if value in (None, ""):
+        return None
+    try:
+        return date.fromisoformat(str(value).strip()[:10])
+    except ValueError:
+        raise UnreadableInput(f"report_date {value!r} is not a YYYY-MM-DD date") from None
+
+
+def make_report(name: str, body: str, is_html: bool, options: InputOptions, fields: dict | None = None) -> Report:
+    """Clean one report body and settle its date, source and title by the documented precedence.
+
+    The report date comes from, in order: ``--report-date``/the batch field, HTML metadata, the
+    article's dateline. Never from boilerplate, which is dropped before the dateline is read.
+    """
+    fields = fields or {}
+    cleaned: CleanText = clean_html(body) if is_html else clean_plain_text(body)
+    report_date, origin = options.report_date, "given" if options.report_date else ""
+    if report_date is None and fields.get("report_date"):
+        report_date, origin = _parse_date(fields.get("report_date"), name), "batch"
+    if report_date is None and cleaned.report_date is not None:
+        report_date, origin = cleaned.report_date, "html"
+    if report_date is None:
+        found = dateline_date(fold(cleaned.text))
+        if found is not None:
+            report_date, origin = found, "dateline"
+    source = str(fields.get("source") or options.source or cleaned.source or "")
+    return Report(name=name, text=cleaned.text, report_date=report_date, source=source,
+                  url=str(fields.get("url") or ""), title=str(fields.get("title") or cleaned.title or ""),
+                  date_origin=origin)
+
+
+def _batch_record(name: str, record, options: InputOptions) -> Report | Skipped:
+    if not isinstance(record, dict):
+        return Skipped(name, "a batch record must be an object with a 'text' or 'html' field")
+    body = record.get("text")
+    is_html = False
+    if not body and record.get("html"):
+        body, is_html = record["html"], True
+    if not isinstance(body, str) or not body.strip():
+        return Skipped(name, "no 'text' or 'html' field")
+    try:
+        return make_report(name, body, is_html, options, record)
+    except UnreadableInput as error:
+        return Skipped(name, str(error))
+
+
+def read_jsonl(lines: Iterable[str], label: str, options: InputOptions) -> Iterator[Report | Skipped]:
+    """Stream a JSON Lines batch; a bad line is skipped with its line number."""
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        name = f"{label}, line {number}"
+        try:
+            record = json.loads(line)
+        except ValueError as error:
+            yield Skipped(name, f"not valid JSON ({error.msg})")
+            continue
+        yield _batch_record(name, record, options)
+
+
+def read_csv_batch(text_stream, label: str, options: InputOptions) -> Iterator[Report | Skipped]:
+    """Stream a CSV batch with a header row (``text`` or ``html``, ``report_date``, ``source``...)."""
+    csv.field_size_limit(MAX_FILE_BYTES)
+    reader = csv.DictReader(text_stream)
+    if not reader.fieldnames or not {"text", "html"} & set(reader.fieldnames):
+        yield Skipped(label, "CSV batch needs a 'text' or 'html' column")
+        return
+    for number, row in enumerate(reader, start=2):
+        yield _batch_record(f"{label}, row {number}", row, options)
+
+
+def _read_bytes(path: Path) -> bytes:
+    size = path.stat().st_size
+    if size > MAX_FILE_BYTES:
+        raise UnreadableInput(f"file is {size // 2**20} MiB; the limit for one report is "
+                              f"{MAX_FILE_BYTES // 2**20} MiB (split it into a JSONL batch)")
+    return path.read_bytes()
+
+
+def read_file(path: Path, options: InputOptions) -> Iterator[Report | Skipped]:
+    """Reports in one file, by its suffix; batches are streamed line by line."""
+    suffix = path.suffix.lower()
+    name = str(path)
+    try:
+        if suffix in JSONL_SUFFIXES:
+            with open(path, "rb") as handle:
+                lines = (_decode_line(raw) for raw in handle)
+                yield from read_jsonl(lines, name, options)
+            return
+        if suffix in CSV_SUFFIXES:
+            text = decode(_read_bytes(path))
+            yield from read_csv_batch(io.StringIO(text, newline=""), name, options)
+            return
+        text = decode(_read_bytes(path))
+    except (OSError, UnreadableInput) as error:
+        yield Skipped(name, getattr(error, "strerror", None) or str(error))
+        return
+    if _looks_binary(text):
+        yield Skipped(name, "binary data, not text")
+        return
+    is_html = suffix in HTML_SUFFIXES or (suffix not in TEXT_SUFFIXES and text.lstrip()[:1] == "<")
+    if not text.strip():
+        yield Skipped(name, "empty file")
+        return
+    yield make_report(name, text, is_html, options)
+
+
+def _decode_line(raw: bytes) -> str:
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return decode(raw)
+
+
+def expand_paths(paths: Iterable[str]) -> Iterator[Path | str]:
+    """Files named, and the files under folders named (sorted, hidden ones skipped); ``-`` is stdin."""
+    for raw in paths:
+        if raw == "-":
+            yield "-"
+            continue
+        path = Path(raw)
+        if path.is_dir():
+            for child in sorted(path.rglob("*")):
+                if child.is_file() and not any(part.startswith(".") for part in child.relative_to(path).parts):
+                    yield child
+        else:
+            yield path
+
+
+def read_inputs(paths: Iterable[str], options: InputOptions | None = None, stdin=None) -> Iterator[Report | Skipped]:
+    """Every report in ``paths`` (files, folders, ``-``), or why an input was skipped.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (folder / "a.txt").write_text("Rebels seized the Nasib crossing on Sunday.")
+    >>> [r.name.endswith("a.txt") for r in read_inputs([str(folder)])]
+    [True]
+    """
+    options = options or InputOptions()
+    for path in expand_paths(paths):
+        if path == "-":
+            data = (stdin or sys.stdin.buffer).read()
+            try:
+                text = decode(data)
+            except UnreadableInput as error:
+                yield Skipped("<stdin>", str(error))
+                continue
+            stripped = text.lstrip()
+            if stripped.startswith("{"):
+                yield from read_jsonl(text.splitlines(), "<stdin>", options)
+            elif stripped:
+                yield make_report("<stdin>", text, stripped.startswith("<"), options)
+            continue
+        if not path.exists():
+            yield Skipped(str(path), "no such file or folder")
+            continue
+        yield from read_file(path, options)
