@@ -71,7 +71,7 @@ _CUE_NEAR = re.compile(
     |did\s+not|didn't|do\s+not|don't|does\s+not|doesn't|has\s+not|hasn't|have\s+not|haven't|had\s+not|hadn't
     |was\s+not|wasn't|were\s+not|weren't|is\s+not|isn't|are\s+not|aren't|never|not|no\s+longer|nor|without
     |advanc(?:ed|ing|es?)\s+(?:\w+\s+){0,4}?to|mov(?:ed|ing|es?)\s+(?:\w+\s+){0,3}?to|march(?:ed|ing|es)?\s+(?:\w+\s+){0,3}?to|head(?:ed|ing|s)?\s+(?:\w+\s+){0,3}?to
-    |efforts?\s+to|struggl(?:ed|ing|es?)\s+to|sent\s+(?:\w+\s+){0,3}?to|deployed\s+(?:\w+\s+){0,3}?to|before)
+    |efforts?\s+to|refus(?:ed|es|ing)\s+to|declin(?:ed|es|ing)\s+to|demand(?:ed|s|ing)?(?:\s+that)?|call(?:ed|s|ing)?\s+on|urg(?:ed|es|ing)|struggl(?:ed|ing|es?)\s+to|sent\s+(?:\w+\s+){0,3}?to|deployed\s+(?:\w+\s+){0,3}?to|before)
     (?:\s+(?:be|have|been|being|the|militants|\w+ly))*\s*$""",
     re.VERBOSE,
 )
@@ -87,12 +87,12 @@ CLAUSE_BREAK = re.compile(r";|\s(?:while|whereas|but|although|though|however|mea
 REFERENCE = re.compile(
     r"""\b(?P<ordinal>the\s+(?:first|second|third|former|latter))\b(?!\s+(?:time|day|week|crossing|of|one|two|three|half|phase))
     |\b(?P<both>both(?:\s+(?:crossings|border\s+crossings|posts|of\s+them))?|the\s+two\s+(?:crossings|border\s+crossings|posts|border\s+posts))\b
-    |\b(?P<definite>the\s+(?:(?:main|key|strategic|vital|nearby|same|remote|desert|official|border|frontier|iraqi|syrian)\s+){0,2}(?:crossing(?:\s+point)?|border\s+post|border\s+point|border\s+gate|checkpoint|post|frontier\s+post|terminal|gate|province|governorate))\b(?!\s+(?:with|to|between|of|at|into|near))
-    |\b(?P<pronoun>it|which)\b(?!\s+(?:is|was|said|says|added|seems|appears|remains\s+unclear|not|also|has\s+been|had\s+been|would|will|could|may))""",
+    |\b(?P<definite>the\s+(?:(?:main|key|strategic|vital|nearby|same|remote|desert|official|border|frontier|iraqi|syrian)\s+){0,2}(?:crossing(?:\s+point)?|border\s+post|border\s+point|border\s+gate|checkpoint|post|frontier\s+post|terminal|gate|border\s+town|frontier\s+town|town|province|governorate)|the\s+town's\s+(?:border\s+)?crossing)\b(?!\s+(?:with|to|between|of|at|into|near))
+    |\b(?P<pronoun>it|which)\b(?!\s+(?:said|says|added|seems|appears|remains\s+unclear|is\s+unclear|was\s+unclear|is\s+not\s+clear|was\s+not\s+clear|would|will|could|may))""",
     re.VERBOSE,
 )
 AGGREGATE = re.compile(
-    r"""\ball\s+(?:of\s+)?(?:the\s+)?(?:\w+\s+){0,2}?(?:border\s+)?(?:crossings|crossing\s+points|border\s+posts|posts|checkpoints|border\s+points|border\s+gates|border\s+points)
+    r"""\b(?:all|every|each\s+of\s+the|each)\s+(?:of\s+)?(?:the\s+)?(?:\w+\s+){0,2}?(?:border\s+)?(?:crossings?|crossing\s+points?|border\s+posts?|posts?|checkpoints?|border\s+points?|border\s+gates?)
     (?P<scope>(?:\s+(?:between|on|along|with|linking|connecting)\s+(?:the\s+)?[\w\s']{2,40}?)?)(?=\s+(?:are|were|is|was|have|had|has|now|fell|came|,|\.|$))""",
     re.VERBOSE,
 )
@@ -101,13 +101,15 @@ _SIDE = re.compile(r"\b(?:the\s+)?(?P<adj>\w+)\s+side\s+of\s+(?:the\s+)?$")
 _OBJECT_GAP = re.compile(
     r"""^(?:\s|,|'s|\b(?:the|a|an|and|or|as\s+well\s+as|along\s+with|together\s+with|plus|both|also|then|later|too|border|crossing|crossings|point|points|post|posts|checkpoint|checkpoints
     |gate|terminal|main|key|strategic|vital|official|important|nearby|remote|desert|frontier|town|towns|city|district|province|provinces|governorate|area|region|of|at|most|much|parts|part
-    |large|swathes|all|entire|whole|control|over|full|total|iraqi|syrian|side|sides|two|three|other|its|their|crossing\s+point|known\s+as|called|on\s+the|iraq|syria|jordan|turkey|much)\b)*$""",
+    |large|swathes|all|entire|whole|control|over|full|total|iraqi|syrian|side|sides|two|three|other|its|their|crossing\s+point|known\s+as|called|on\s+the|iraq|syria|jordan|turkey|much
+    |including|notably|such\s+as|namely|in\s+particular|among\s+them)\b)*$""",
     re.VERBOSE,
 )
 _BEFORE_GAP = re.compile(
     r"""^(?:\s|,|'s|\b(?:the|a|an|and|or|as\s+well\s+as|border|crossing|crossings|point|points|post|posts|checkpoint|checkpoints|gate|terminal|town|city|district|province|governorate
     |area|region|itself|also|now|then|later|finally|eventually|reportedly|already|too|has|have|had|was|were|is|are|been|being|which|that|on|the\s+iraqi|the\s+syrian|side
-    |itself|remains?|remained|still|once\s+again|again|of|in|near|iraq|syria|jordan|turkey|most|much|parts?|large|swathes|all|entire|whole|both|two|three|other)\b)*$""",
+    |itself|remains?|remained|still|once\s+again|again|of|in|near|iraq|syria|jordan|turkey|most|much|parts?|large|swathes|all|entire|whole|both|two|three|other
+    |firmly|fully|securely|largely|mostly|effectively|entirely|wholly|partly|now\s+firmly|today)\b)*$""",
     re.VERBOSE,
 )
 _AGENT_CONNECTOR = re.compile(
@@ -235,6 +237,17 @@ def _first_object(items: list[Item], index: int, folded: str, allow_party: bool)
     return objects
 
 
+def _expelled_from(items: list[Item], index: int, folded: str) -> list[Item]:
+    """Places after "out of"/"from" in "drove the Nusra Front and allied brigades out of P"."""
+    verb = items[index]
+    found = re.compile(r"\b(?:out\s+of|from)\s+").search(folded, verb.end, verb.end + 80)
+    if found is None:
+        return []
+    marker = Item("verb", found.start(), found.end() - 1, sub="expel")
+    rest = [i for i in items if i.start >= found.end() - 1]
+    return _first_object([marker] + rest, 0, folded, allow_party=False)
+
+
 def _patients_before(items: list[Item], index: int, folded: str) -> list[Item]:
     """Places a passive verb speaks of: the nearest before it and those coordinated with it."""
     verb = items[index]
@@ -250,6 +263,8 @@ def _patients_before(items: list[Item], index: int, folded: str) -> list[Item]:
             break
         patients.insert(0, item)
         cursor = item.start
+    if len(patients) > 1 and re.search(r"\b(?:in|of)\s+(?:the\s+)?$", _gap(folded, patients[-2].end, patients[-1].start)):
+        patients.pop()  # "Haji Omaran in Erbil province, is controlled by": Erbil only locates it
     return patients
 
 
@@ -287,7 +302,7 @@ def _framed(items: list[Item], folded: str) -> list[Attribution]:
     """``under PARTY control``, ``in PARTY hands`` and ``PARTY-held PLACE``."""
     found = []
     for index, item in enumerate(items):
-        if not _is_party(item):
+        if not (_is_party(item) or item.kind == "adjparty"):
             continue
         before = folded[max(0, item.start - 30):item.start]
         after = folded[item.end:item.end + 30]
@@ -319,6 +334,7 @@ def attributions(items: list[Item], folded: str) -> list[Attribution]:
     """Apply the rules to one clause's items (text order) and return who holds which places."""
     items = merge_party_phrases(items, folded)
     found: list[Attribution] = _framed(items, folded)
+    respectively = bool(items) and "respectively" in folded[items[0].start:items[-1].end + 40]
     framed_parties = {a.agent.start for a in found if a.agent is not None}
     for index, verb in enumerate(items):
         if verb.kind != "verb":
@@ -361,6 +377,8 @@ def attributions(items: list[Item], folded: str) -> list[Attribution]:
                 found.append(Attribution(f"passive-{sub}", verb, tuple(patients), agent, hedged=hedged))
             continue
         objects = _first_object(items, index, folded, allow_party=(sub == "expel"))
+        if sub == "expel" and not objects:
+            objects = _expelled_from(items, index, folded)
         if not objects:
             objects = [p for p in items[:index] if _is_place(p) and p.extra.get("vacated")][-1:]
             if sub not in ("take", "retake") or not re.match(r"\s*$", folded[verb.end:verb.end + 1] or " "):
@@ -371,8 +389,25 @@ def attributions(items: list[Item], folded: str) -> list[Attribution]:
         agent = by_agent or _agent_before(items, index)
         if agent is None or agent.start in framed_parties:
             continue
+        agents = _coordinated_parties(items, agent, folded) if by_agent is None else [agent]
+        if respectively and len(agents) == len(objects) > 1:
+            found.extend(Attribution(f"active-{sub}", verb, (place,), party, hedged=hedged)
+                         for place, party in zip(objects, agents))
+            continue
         found.append(Attribution(f"active-{sub}", verb, tuple(objects), agent, hedged=hedged))
     return found
+
+
+def _coordinated_parties(items: list[Item], last: Item, folded: str) -> list[Item]:
+    """``last`` and the parties joined to it before ("ISIL and the Peshmerga hold ...")."""
+    parties = [last]
+    position = items.index(last)
+    for item in reversed(items[:position]):
+        if _is_party(item) and re.match(r"^(?:\s|,|\band\b|\bthe\b)*$", _gap(folded, item.end, parties[0].start)):
+            parties.insert(0, item)
+        else:
+            break
+    return parties
 
 
 def _consume(items: list[Item], index: int, folded: str) -> None:

@@ -77,7 +77,7 @@ class Extractor:
     # -- steps -------------------------------------------------------------------------------
     def _report_context(self, mentions: list[Mention]) -> dict:
         groups = {t for m in mentions if m.kind == "party" for t in m.targets
-                  if self.gazetteer.parties[t].kind == "armed-group"}
+                  if self.gazetteer.parties[t].kind in ("armed-group", "other")}
         countries = Counter(t for m in mentions if m.kind == "country" for t in m.targets)
         for m in mentions:
             if m.kind == "place":
@@ -92,8 +92,11 @@ class Extractor:
                 continue
             if m.kind == "place":
                 targets = self._disambiguate(m, folded)
-                if targets:
+                if targets and not self._city_not_province(targets, folded, m):
                     items.append(control.Item("place", m.start, m.end, targets))
+            elif m.kind == "generic" and m.targets[0].startswith("adj-"):
+                # "Kurdish", "government": holders only inside "in Kurdish hands", "government-held"
+                items.append(control.Item("adjparty", m.start, m.end, m.targets[0][4:], sub=folded[m.start:m.end]))
             else:
                 items.append(control.Item(m.kind, m.start, m.end, m.targets[0], sub=folded[m.start:m.end]))
         taken = [(i.start, i.end) for i in items]
@@ -112,6 +115,14 @@ class Extractor:
         spans = [(i.start, i.end) for i in items if i.kind == "aggregate"]
         return [i for i in items if i.kind == "aggregate" or i.kind == "date"
                 or not any(a <= i.start and i.end <= b for a, b in spans)]
+
+    def _city_not_province(self, targets, folded: str, mention: Mention) -> bool:
+        """"the city of Raqqa", "Daraa city": a city that shares its province's name."""
+        if any(self.gazetteer.places[pid].kind != "province" for pid, _ in targets):
+            return False
+        before = folded[max(0, mention.start - 12):mention.start]
+        after = folded[mention.end:mention.end + 6]
+        return bool(re.search(r"\b(?:city|town)\s+of\s+$", before) or re.match(r"\s+(?:city|town)\b", after))
 
     def _disambiguate(self, mention: Mention, folded: str) -> tuple:
         targets = mention.targets
@@ -150,6 +161,8 @@ class Extractor:
                     group = []
                 cursor = None
                 resolved[item.start] = self._resolve_reference(item, history, sentence_start)
+                if resolved[item.start] and item.sub in ("definite", "pronoun"):
+                    history.append(resolved[item.start])
         if group:
             history.append(group)
 
@@ -173,8 +186,10 @@ class Extractor:
                 if entry.place.kind == wanted:
                     return marked([entry])
             return []
-        if flat and (flat[-1].antecedent_start or 0) >= sentence_start - 600:
-            return marked([flat[-1]])
+        recent = [e for e in flat if (e.antecedent_start or 0) >= sentence_start - 400]
+        crossings = [e for e in recent if e.place.kind == "crossing"]
+        if crossings or recent:
+            return marked([(crossings or recent)[-1]])
         return []
 
     def _places_of(self, item, resolved, folded, sentence) -> list[_Resolved]:
@@ -199,8 +214,8 @@ class Extractor:
         if agent.kind == "party":
             party = self.gazetteer.parties[agent.data]
             return party.id, party.label, "party"
-        role = agent.data
-        country = side or self._focus_country(place, context)
+        role = agent.data.removeprefix("adj-")
+        country = side or place.countries[0]
         chosen = None
         if role == "armed-group" and len(context["armed_groups"]) == 1:
             chosen = next(iter(context["armed_groups"]))
@@ -211,11 +226,6 @@ class Extractor:
         if chosen:
             return chosen, self.gazetteer.parties[chosen].label, "generic"
         return "unknown", f"Unnamed {agent.sub}", "unknown"
-
-    @staticmethod
-    def _focus_country(place: Place, context) -> str:
-        counts = context["countries"]
-        return max(place.countries, key=lambda c: (counts.get(c, 0), -place.countries.index(c)))
 
     @staticmethod
     def _event_date(found: control.Attribution, items, folded, sentence, clause):

@@ -1,0 +1,302 @@
+"""The ``borderwatch`` command line: gazetteer, extract, export, evaluate, correct, serve."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from datetime import date
+from enum import Enum
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+app = typer.Typer(add_completion=False, no_args_is_help=True,
+                  help="Who controls which border crossing, and since when: claims from news reports, on a map.")
+correct_app = typer.Typer(no_args_is_help=True, help="Analyst corrections: reject a claim or set a holder.")
+app.add_typer(correct_app, name="correct")
+
+GAZETTEER_OPTION = typer.Option(None, "--gazetteer", envvar="BORDERWATCH_GAZETTEER",
+                                help="CSV/GeoJSON of extra places (same columns as the shipped gazetteer, plus 'kind').")
+DB_OPTION = typer.Option(None, "--db", help="Store: SQLite file or SQLAlchemy URL [default: $BORDERWATCH_DB or ./borderwatch.db].")
+
+
+class GazetteerFormat(str, Enum):
+    csv = "csv"
+    geojson = "geojson"
+
+
+class ExportFormat(str, Enum):
+    geojson = "geojson"
+    csv = "csv"
+    gpkg = "gpkg"
+
+
+class Kind(str, Enum):
+    crossing = "crossing"
+    province = "province"
+
+
+def fail(message: str, code: int = 2) -> None:
+    """Print a one-line error and exit non-zero."""
+    typer.echo(f"borderwatch: error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def parse_date(value: str | None, option: str) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        fail(f"{option} {value!r} is not a date in YYYY-MM-DD form")
+
+
+def _gazetteer(extra: Optional[Path]):
+    from geodata.gazetteer import GazetteerError, load_gazetteer
+
+    try:
+        return load_gazetteer(extra)
+    except GazetteerError as error:
+        fail(str(error))
+
+
+def _open_store(db: Optional[str], create: bool):
+    from geodata.store import ClaimStore, StoreError, resolve_db
+
+    try:
+        return ClaimStore(resolve_db(db), create=create)
+    except StoreError as error:
+        fail(str(error))
+
+
+@app.command()
+def gazetteer(fmt: GazetteerFormat = typer.Option(GazetteerFormat.csv, "--format", help="Output format."),
+              extra: Optional[Path] = GAZETTEER_OPTION) -> None:
+    """Print the gazetteer (crossings and governorates) as CSV or GeoJSON, e.g. to open in QGIS."""
+    frame = _gazetteer(extra).to_geodataframe()
+    if fmt is GazetteerFormat.geojson:
+        sys.stdout.write(frame.to_json(drop_id=True) + "\n")
+    else:
+        frame.assign(lon=frame.geometry.x, lat=frame.geometry.y).drop(columns="geometry").to_csv(sys.stdout, index=False)
+
+
+@app.command()
+def extract(paths: list[str] = typer.Argument(..., help="Files, folders or - (stdin): .txt, .html, .jsonl, .csv."),
+            report_date: Optional[str] = typer.Option(None, help="Report date (YYYY-MM-DD) for every input."),
+            source: Optional[str] = typer.Option(None, help="Source name for every input (e.g. AFP)."),
+            db: Optional[str] = DB_OPTION,
+            jsonl: bool = typer.Option(False, "--jsonl", help="Write claims to stdout, one JSON object a line "
+                                       "(without --db, nothing is stored)."),
+            dry_run: bool = typer.Option(False, "--dry-run", help="Extract and report, store nothing."),
+            batch_size: int = typer.Option(200, help="Reports per store transaction."),
+            extra: Optional[Path] = GAZETTEER_OPTION) -> None:
+    """Extract control claims from reports and store them (and/or print them as JSON Lines)."""
+    from extract.batch import BatchSummary, extract_reports, report_record
+    from extract.pipeline import Extractor
+    from extract.sources import InputOptions, expand_paths, read_inputs
+    from geodata.store import StoreError
+
+    options = InputOptions(report_date=parse_date(report_date, "--report-date"), source=source or "")
+    store = None if dry_run or (jsonl and db is None) else _open_store(db, create=True)
+    extractor = Extractor(_gazetteer(extra))
+    files = list(expand_paths(paths))
+    summary = BatchSummary()
+    pending: list = []
+    stored = None
+
+    def flush():
+        nonlocal stored
+        if store is not None and pending:
+            try:
+                result = store.add_reports(pending)
+            except StoreError as error:
+                fail(str(error), 1)
+            stored = result if stored is None else stored + result
+        pending.clear()
+
+    from rich.progress import Progress
+
+    with Progress(transient=True, disable=len(files) <= 3 or not sys.stderr.isatty()) as progress:
+        task = progress.add_task("extracting", total=len(files))
+        for path in files:
+            for report, claims in extract_reports(read_inputs([str(path)], options), extractor, summary):
+                if report.report_date is None:
+                    typer.echo(f"borderwatch: warning: {report.name}: no report date found; claims keep "
+                               "report_date null (give --report-date)", err=True)
+                if jsonl:
+                    for claim in claims:
+                        sys.stdout.write(json.dumps(claim.to_dict(), ensure_ascii=False) + "\n")
+                pending.append((report_record(report), claims))
+                if len(pending) >= batch_size:
+                    flush()
+            progress.advance(task)
+    flush()
+    for skip in summary.skipped:
+        typer.echo(f"borderwatch: skipped {skip.name}: {skip.reason}", err=True)
+    line = summary.line()
+    if stored is not None:
+        line += f"; stored {stored.added} new reports ({stored.versions} new versions), {stored.duplicates} already stored"
+    typer.echo(line, err=True)
+
+
+def _bbox(value: Optional[str]):
+    from geodata.export import validate_bbox
+
+    if value is None:
+        return None
+    try:
+        return validate_bbox([float(v) for v in value.split(",")])
+    except ValueError as error:
+        fail(f"--bbox {value!r}: {error}")
+
+
+@app.command()
+def export(db: Optional[str] = DB_OPTION,
+           as_of: Optional[str] = typer.Option(None, "--as-of", help="State on this date [default: latest]."),
+           date_from: Optional[str] = typer.Option(None, "--from", help="With --to: export the claims in this range."),
+           date_to: Optional[str] = typer.Option(None, "--to", help="End of the range (inclusive)."),
+           party: list[str] = typer.Option([], "--party", help="Only these controlling parties (repeatable)."),
+           kind: list[Kind] = typer.Option([], "--kind", help="crossing or province (repeatable)."),
+           bbox: Optional[str] = typer.Option(None, "--bbox", help="W,S,E,N in degrees."),
+           fmt: ExportFormat = typer.Option(ExportFormat.geojson, "--format", help="Output format."),
+           output: Optional[Path] = typer.Option(None, "-o", "--output", help="Output file [default: stdout]."),
+           extra: Optional[Path] = GAZETTEER_OPTION) -> None:
+    """Export the as-of state (or, with --from/--to, the claims in that range) after the filters."""
+    from extract.pipeline import EXTRACTOR_VERSION
+    from geodata.export import Filters, filter_state, write_export
+    from geodata.timeline import as_of as state_on
+
+    on, start, end = parse_date(as_of, "--as-of"), parse_date(date_from, "--from"), parse_date(date_to, "--to")
+    box = _bbox(bbox)
+    gaz = _gazetteer(extra)
+    unknown = [p for p in party if p not in gaz.parties]
+    if unknown:
+        fail(f"unknown party id {unknown[0]!r} (known: {', '.join(gaz.parties)})")
+    try:
+        filters = Filters(as_of=on, date_from=start, date_to=end, parties=tuple(party),
+                          kinds=tuple(k.value for k in kind), bbox=box)
+    except ValueError as error:
+        fail(str(error))
+    if db is not None and "://" not in db and not Path(db).exists():
+        fail(f"{db}: no such store")
+    store = _open_store(db, create=False)
+    frame = store.claims_frame()
+    government = {c.government_party for c in gaz.countries.values() if c.government_party}
+    if start or end:
+        from geodata.timeline import effective_dates
+
+        when = effective_dates(frame).dt.date
+        mask = when.notna()
+        if start:
+            mask &= when >= start
+        if end:
+            mask &= when <= end
+        table = frame[mask].copy()
+    else:
+        table = state_on(frame, on, government)
+    table = filter_state(table, filters, {p.id: p.border for p in gaz.places.values()})
+    try:
+        write_export(table, output, fmt.value, filters, EXTRACTOR_VERSION, stdout=sys.stdout)
+    except (OSError, ValueError) as error:
+        fail(f"cannot write {output}: {getattr(error, 'strerror', None) or error}", 1)
+    if output is not None:
+        typer.echo(f"wrote {len(table)} features to {output}", err=True)
+
+
+@app.command()
+def evaluate(corpus: Path = typer.Argument(..., help="Labelled corpus (JSON Lines with text, report_date, gold)."),
+             min_f1: float = typer.Option(0.0, "--min-f1", help="Exit 1 when (place, party) F1 is below this."),
+             show_errors: bool = typer.Option(False, "--errors", help="List every report the extractor got wrong."),
+             extra: Optional[Path] = GAZETTEER_OPTION) -> None:
+    """Score extraction on a labelled corpus: precision, recall and F1, overall and per construction."""
+    from extract.evaluate import evaluate as score, load_corpus
+    from extract.pipeline import Extractor
+
+    try:
+        records = load_corpus(corpus)
+    except (OSError, ValueError) as error:
+        fail(str(error))
+    result = score(records, Extractor(_gazetteer(extra)))
+    typer.echo(result.table())
+    if show_errors:
+        for error in result.errors:
+            typer.echo(json.dumps(error, ensure_ascii=False))
+    if result.place_party.f1 < min_f1:
+        fail(f"(place, party) F1 {result.place_party.f1:.3f} is below --min-f1 {min_f1}", 1)
+
+
+@correct_app.command("reject")
+def correct_reject(claim_key: str, note: str = typer.Option("", help="Why."),
+                   author: str = typer.Option(os.environ.get("USER", ""), help="Who."),
+                   db: Optional[str] = DB_OPTION) -> None:
+    """Reject a claim (by its claim key); the map stops using it."""
+    store = _open_store(db, create=False)
+    number = store.add_correction("reject", claim_key=claim_key, note=note, author=author)
+    typer.echo(f"correction {number}: rejected claim {claim_key}", err=True)
+
+
+@correct_app.command("set")
+def correct_set(place_id: str, party: str, on: str, note: str = typer.Option("", help="Why."),
+                author: str = typer.Option(os.environ.get("USER", ""), help="Who."),
+                db: Optional[str] = DB_OPTION, extra: Optional[Path] = GAZETTEER_OPTION) -> None:
+    """Set who held PLACE_ID on date ON (YYYY-MM-DD); wins over extracted claims of that date."""
+    gaz = _gazetteer(extra)
+    if place_id not in gaz.places:
+        fail(f"unknown place id {place_id!r}")
+    if party not in gaz.parties:
+        fail(f"unknown party id {party!r}")
+    store = _open_store(db, create=False)
+    number = store.add_correction("set", place_id=place_id, party=party, event_date=parse_date(on, "ON"),
+                                  note=note, author=author)
+    typer.echo(f"correction {number}: {place_id} held by {party} on {on}", err=True)
+
+
+@app.command()
+def demo(db: Optional[str] = DB_OPTION) -> None:
+    """Load the demo reports (our own words, sources cited in dashboard/demo/SOURCES.md) into the store."""
+    from dashboard.demo_data import load_demo
+
+    store = _open_store(db, create=True)
+    result = load_demo(store)
+    typer.echo(f"demo: {result.added} reports, {result.claims} claims added ({result.duplicates} already stored)",
+               err=True)
+
+
+@app.command()
+def serve(db: Optional[str] = DB_OPTION,
+          host: str = typer.Option("127.0.0.1", help="Address to listen on."),
+          port: int = typer.Option(8501, help="Port to listen on."),
+          load_demo_data: bool = typer.Option(True, "--demo/--no-demo",
+                                              help="Load the demo reports when the store is empty."),
+          tiles: str = typer.Option(os.environ.get("BORDERWATCH_TILES", "offline"), help="'offline' (borders only) or 'osm'."),
+          extra: Optional[Path] = GAZETTEER_OPTION) -> None:
+    """Start the dashboard on the store (Streamlit), loading demo data into an empty store."""
+    from geodata.store import resolve_db
+
+    store = _open_store(db, create=True)
+    if load_demo_data and store.counts()["reports"] == 0:
+        from dashboard.demo_data import load_demo
+
+        result = load_demo(store)
+        typer.echo(f"empty store: loaded {result.added} demo reports ({result.claims} claims)", err=True)
+    env = dict(os.environ, BORDERWATCH_DB=str(Path(resolve_db(db)).resolve()) if "://" not in resolve_db(db)
+               else resolve_db(db), BORDERWATCH_TILES=tiles)
+    if extra is not None:
+        env["BORDERWATCH_GAZETTEER"] = str(extra.resolve())
+    from dashboard.app_runner import streamlit_command
+
+    command = streamlit_command(host, port)
+    typer.echo(f"Borderwatch on http://{host}:{port}  (store: {env['BORDERWATCH_DB']})", err=True)
+    raise typer.Exit(subprocess.call(command, env=env))
+
+
+def main() -> None:
+    """Entry point of the ``borderwatch`` console script."""
+    app()
+
+
+if __name__ == "__main__":
+    main()

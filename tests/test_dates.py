@@ -1,0 +1,49 @@
+"""Event dates resolve against the report date; impossible dates never crash."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from extract.dates import dateline_date, find_dates
+
+MONDAY = date(2014, 6, 23)
+
+
+@pytest.mark.parametrize("phrase, expected", [
+    ("on sunday", date(2014, 6, 22)),
+    ("on monday", date(2014, 6, 23)),
+    ("last monday", date(2014, 6, 16)),
+    ("yesterday", date(2014, 6, 22)),
+    ("two days ago", date(2014, 6, 21)),
+    ("on june 9", date(2014, 6, 9)),
+    ("on 9 june", date(2014, 6, 9)),
+    ("on august 27", date(2013, 8, 27)),
+    ("on june 9, 2013", date(2013, 6, 9)),
+    ("2014-06-01", date(2014, 6, 1)),
+])
+def test_resolves(phrase, expected):
+    (mention,) = find_dates(phrase, MONDAY)
+    assert mention.value == expected
+
+
+@pytest.mark.parametrize("phrase", ["last week", "2014-02-30", "on 31 june", "earlier this month"])
+def test_vague_or_impossible_dates_are_null(phrase):
+    assert all(m.value is None for m in find_dates(phrase, MONDAY))
+
+
+def test_relative_dates_without_report_date_are_null():
+    (mention,) = find_dates("on sunday", None)
+    assert mention.value is None
+
+
+def test_month_precision():
+    (mention,) = find_dates("in may 2015", None)
+    assert (mention.value, mention.precision) == (date(2015, 5, 1), "month")
+
+
+def test_dateline_needs_a_year_and_the_top_of_the_text():
+    assert dateline_date("baghdad, june 23, 2014 (afp) - militants seized the crossing.") == MONDAY
+    assert dateline_date("baghdad, june 23 (afp) - militants seized the crossing.") is None
+    assert dateline_date("x" * 400 + " june 23, 2014") is None
