@@ -93,7 +93,7 @@ REFERENCE = re.compile(
 )
 AGGREGATE = re.compile(
     r"""\b(?:all|every|each\s+of\s+the|each)\s+(?:of\s+)?(?:the\s+)?(?:\w+\s+){0,2}?(?:border\s+)?(?:crossings?|crossing\s+points?|border\s+posts?|posts?|checkpoints?|border\s+points?|border\s+gates?)
-    (?P<scope>(?:\s+(?:between|on|along|with|linking|connecting)\s+(?:the\s+)?[\w\s']{2,40}?)?)(?=\s+(?:are|were|is|was|have|had|has|now|fell|came|,|\.|$))""",
+    (?P<scope>(?:\s+(?:between|on|along|with|linking|connecting)\s+(?:the\s+)?[\w\s']{2,40}?)?)(?=\s+(?:are|were|is|was|have|had|has|now|fell|came|remain|remains|remained|lie|lay|stand|stood|belong|under|in|outside|out|to|into|,|\.|$)|\s*[,.;]|\s*$)""",
     re.VERBOSE,
 )
 _SIDE = re.compile(r"\b(?:the\s+)?(?P<adj>\w+)\s+side\s+of\s+(?:the\s+)?$")
@@ -102,7 +102,8 @@ _OBJECT_GAP = re.compile(
     r"""^(?:\s|,|'s|\b(?:the|a|an|and|or|as\s+well\s+as|along\s+with|together\s+with|plus|both|also|then|later|too|border|crossing|crossings|point|points|post|posts|checkpoint|checkpoints
     |gate|terminal|main|key|strategic|vital|official|important|nearby|remote|desert|frontier|town|towns|city|district|province|provinces|governorate|area|region|of|at|most|much|parts|part
     |large|swathes|all|entire|whole|control|over|full|total|iraqi|syrian|side|sides|two|three|other|its|their|crossing\s+point|known\s+as|called|on\s+the|iraq|syria|jordan|turkey|much
-    |including|notably|such\s+as|namely|in\s+particular|among\s+them)\b)*$""",
+    |including|notably|such\s+as|namely|in\s+particular|among\s+them|almost|nearly|virtually|practically|roughly|about|first|second|third|fourth|one|another
+    |turkish|jordanian|lebanese|iranian|kuwaiti|saudi|israeli|northern|southern|eastern|western|north|south|east|west|northernmost|southernmost)\b)*$""",
     re.VERBOSE,
 )
 _BEFORE_GAP = re.compile(
@@ -276,12 +277,19 @@ def _agent_before(items: list[Item], index: int) -> Item | None:
 
 
 def _agent_after(items: list[Item], index: int, folded: str, pattern: re.Pattern) -> Item | None:
+    """The party after a passive verb ("by PARTY", "to PARTY"), passing over "from LOSER"."""
     verb = items[index]
+    cursor = verb.end
     for item in items[index + 1:]:
         if item.kind == "verb":
             return None
         if _is_party(item):
-            return item if pattern.match(_gap(folded, verb.end, item.start)) else None
+            if pattern.match(_gap(folded, cursor, item.start)):
+                return item
+            if re.search(r"\bfrom\s+(?:the\s+)?$", _gap(folded, cursor, item.start)):
+                cursor = item.end  # "taken from the Islamic State by rebels": the loser, not the holder
+                continue
+            return None
     return None
 
 
@@ -330,10 +338,28 @@ def _framed(items: list[Item], folded: str) -> list[Attribution]:
     return found
 
 
+_THEIR_CONTROL = re.compile(r"\b(?:under\s+(?:their|its)\s+(?:full\s+|firm\s+)?control|in\s+(?:their|its)\s+hands)\b")
+
+
+def _possessive_frames(items: list[Item], folded: str) -> list[Attribution]:
+    """"under their control": the holder is the party named last before the place."""
+    found = []
+    if not items:
+        return found
+    for match in _THEIR_CONTROL.finditer(folded, items[0].start, items[-1].end + 60):
+        verb = Item("verb", match.start(), match.end(), sub="under")
+        position = sum(1 for i in items if i.start < match.start())
+        patients = _patients_before(items[:position] + [verb], position, folded)
+        parties = [i for i in items[:position] if _is_party(i) and (not patients or i.start < patients[0].start)]
+        if patients and parties and not _CUE_NEAR.search(folded[max(0, match.start() - 40):match.start()]):
+            found.append(Attribution("under-control", verb, tuple(patients), parties[-1]))
+    return found
+
+
 def attributions(items: list[Item], folded: str) -> list[Attribution]:
     """Apply the rules to one clause's items (text order) and return who holds which places."""
     items = merge_party_phrases(items, folded)
-    found: list[Attribution] = _framed(items, folded)
+    found: list[Attribution] = _framed(items, folded) + _possessive_frames(items, folded)
     respectively = bool(items) and "respectively" in folded[items[0].start:items[-1].end + 40]
     framed_parties = {a.agent.start for a in found if a.agent is not None}
     for index, verb in enumerate(items):
@@ -351,6 +377,11 @@ def attributions(items: list[Item], folded: str) -> list[Attribution]:
             continue
         if sub == "withdraw":
             places = _first_object(items, index, folded, allow_party=False)
+            loser = next((i for i in reversed(items[:index]) if _is_party(i) or i.kind == "country"), None)
+            if places and re.match(r"lost|lose", folded[verb.start:verb.end]) and loser is not None \
+                    and (loser.kind == "country" or (loser.kind == "generic" and loser.data == "state")):
+                found.append(Attribution("lost-control", verb, tuple(places), None, "not-government", hedged))
+                continue
             holder = None
             if places:
                 holder = _agent_after_place(items, places[-1].end, folded, "(?:by|to)")

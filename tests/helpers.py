@@ -112,3 +112,51 @@ def assert_claims_equal(actual, expected) -> None:
         missing = [r for r in want if r not in got]
         extra = [r for r in got if r not in want]
         raise AssertionError(f"claims differ:\n  missing: {missing}\n  unexpected: {extra}")
+
+
+# -- many reports, for ingest processes ------------------------------------------------------
+_CYCLE_PLACES = ("rabia", "al-waleed", "al-qaim", "trebil", "nineveh")
+_CYCLE_PARTIES = ("isil", "krg", "iraq-gov", "syria-gov", "sdf")
+
+
+def expected_claims(number: int) -> int:
+    """How many claims synthetic report ``number`` carries (1 to 6, so counts tell reports apart)."""
+    return 1 + number % 6
+
+
+def synthetic_report(number: int) -> tuple[dict, list[Claim]]:
+    """Report ``number`` of a deterministic stream: own text, own url, ``expected_claims`` claims."""
+    day = date(2014, 6, 1 + number % 28)
+    specs = [{"place_id": _CYCLE_PLACES[(number + k) % 5], "party": _CYCLE_PARTIES[(number * 7 + k) % 5],
+              "event_date": day} for k in range(expected_claims(number))]
+    text = f"Synthetic report {number}. " + " ".join(
+        f"{s['party']} holds {s['place_id']}." for s in specs) + " x" * 200
+    return make_report(text, specs, url=f"https://example.org/report/{number}", report_date=day)
+
+
+def ingest_main(argv: list[str]) -> None:
+    """Worker process: ``DB BATCH_SIZE N1 N2 ...`` ingests those synthetic reports in batches.
+
+    Prints ``ready`` once the store is open, waits for a ``go`` file beside the store if one is
+    expected (``--wait``), and prints ``batch K`` after each committed transaction.
+    """
+    import sys
+    import time
+    from pathlib import Path
+
+    from geodata.store import ClaimStore
+
+    wait = "--wait" in argv
+    args = [a for a in argv if a != "--wait"]
+    db, size, numbers = args[0], int(args[1]), [int(n) for n in args[2:]]
+    store = ClaimStore(db)
+    print("ready", flush=True)
+    if wait:
+        go = Path(db).with_suffix(".go")
+        while not go.exists():
+            time.sleep(0.005)
+    for k, start in enumerate(range(0, len(numbers), size)):
+        store.add_reports([synthetic_report(n) for n in numbers[start:start + size]])
+        print(f"batch {k}", flush=True)
+    store.close()
+    sys.exit(0)
