@@ -40,12 +40,12 @@ VERB_PATTERNS: dict[str, str] = {
     "heldby": rf"""(?:held|controlled|run|manned|administered|dominated|retained)\s+by|in\s+the\s+hands\s+of|under\s+the\s+(?:\w+\s+)?control\s+of
         |in\s+{_CONTROL_OF}\s+of|under\s+(?:the\s+)?(?:full\s+|total\s+|firm\s+)?control\s+of|remain(?:ed|s)?\s+with""",
     "withdraw": r"""withdr(?:ew|aw|awn|aws|awing)\s+(?:\w+\s+)?from|pull(?:ed|s|ing)?\s+(?:out|back)\s+(?:of|from)|retreat(?:ed|s|ing)?\s+from
-        |abandon(?:ed|s|ing)?|fled|flee(?:s|ing)?|evacuat(?:ed|es?|ing)|vacat(?:ed|es?|ing)|ceded?|ceding|surrender(?:ed|s|ing)?
+        |abandon(?:ed|s|ing)?|fled|flee(?:s|ing)?|evacuat(?:ed|es?|ing)|vacat(?:ed|es?|ing)|(?:ceded?|ceding|surrender(?:ed|s|ing)?)(?:\s+control\s+(?:of|over))?
         |lost\s+control\s+of|lost|loses?|losing|(?:was|were|been|being)\s+(?:driven|pushed|forced|kicked|expelled|ousted|flushed|routed|chased)\s+(?:out\s+of|from|away\s+from)
         |left|leave|leaves|leaving""",
-    "expel": r"""dr[oi]ve(?:s|n)?|driving|push(?:ed|es|ing)|forc(?:ed|es?|ing)|expel(?:led|s|ling)?|oust(?:ed|s|ing)?|kick(?:ed|s|ing)
+    "expel": r"""dr[oi]ve(?:s|n)?|driving|push(?:ed|es|ing)|forc(?:ed|ing)|expel(?:led|s|ling)?|oust(?:ed|s|ing)?|kick(?:ed|s|ing)
         |flush(?:ed|es|ing)|clear(?:ed|s|ing)|rout(?:ed|s|ing)|chas(?:ed|es?|ing)|evict(?:ed|s|ing)?""",
-    "handover": r"""hand(?:ed|s|ing)?\s+(?:over\s+)?|turn(?:ed|s|ing)?\s+over|transferr?(?:ed|s|ing)?|gave|give[sn]?|giving""",
+    "handover": r"""(?:hand(?:ed|s|ing)?(?:\s+over|\s+back)?|turn(?:ed|s|ing)?\s+over|transferr?(?:ed|s|ing)?|gave|give[sn]?|giving)(?:\s+(?:full\s+)?control\s+(?:of|over))?""",
     "notgov": r"""(?:outside|out\s+of|beyond|free\s+of|no\s+longer\s+(?:in|under)|not\s+(?:in|under)|removed\s+from|slipped\s+from|escaped)
         \s+(?:the\s+)?(?:control\s+of\s+the\s+)?(?:central\s+|iraqi\s+|syrian\s+|federal\s+|baghdad's\s+|damascus's\s+|baghdad\s+|damascus\s+)?
         (?:government(?:'s)?|state|regime(?:'s)?|authorities'?)\s*(?:control|hands)?""",
@@ -79,7 +79,8 @@ _CUE_NEAR_EXCEPTIONS = re.compile(r"\b(?:managed|succeeded|went\s+on|able)\s+to\
 # Cues that govern everything after them in the clause ("denied that militants had seized").
 _CUE_CLAUSE = re.compile(
     r"\b(?:den(?:ied|y|ies|ying)|denial|rejected\s+(?:claims|reports)|dismissed\s+(?:claims|reports)|false|untrue|rumou?rs?"
-    r"|unconfirmed|if\s|whether|unless|in\s+case|contrary\s+to|instead\s+of|rather\s+than)\b"
+    r"|unconfirmed|if\s|whether|unless|in\s+case|contrary\s+to|instead\s+of|rather\s+than"
+    r"|expect(?:s|ed|ing)?|predict(?:s|ed|ing)?|fear(?:s|ed)?\s+that|warn(?:s|ed)?\s+that|risk\s+of|in\s+danger\s+of)\b"
 )
 _HEDGE = re.compile(r"\b(?:reportedly|claimed|claims|allegedly|purportedly|unverified|said\s+to|appears\s+to|apparently)\b")
 _HAD = re.compile(r"\b(?:had|had\s+long|had\s+previously|had\s+been|formerly|previously|once|used\s+to)\s+(?:\w+ly\s+)?$")
@@ -201,6 +202,7 @@ def merge_party_phrases(items: list[Item], folded: str) -> list[Item]:
     merged: list[Item] = []
     for item in items:
         if merged and _is_party(item) and _is_party(merged[-1]) \
+                and "generic" in (item.kind, merged[-1].kind) \
                 and _AGENT_CONNECTOR.match(_gap(folded, merged[-1].end, item.start)) \
                 and " and " not in _gap(folded, merged[-1].end, item.start):
             previous = merged[-1]
@@ -209,6 +211,15 @@ def merge_party_phrases(items: list[Item], folded: str) -> list[Item]:
             continue
         merged.append(item)
     return merged
+
+
+def _without_dates(items: list[Item], folded: str, start: int, end: int) -> str:
+    """The text between two offsets with date phrases blanked ("took P on June 21 and Q")."""
+    gap = folded[start:end]
+    for item in items:
+        if item.kind == "date" and start <= item.start and item.end <= end:
+            gap = gap[:item.start - start] + " " * (item.end - item.start) + gap[item.end - start:]
+    return re.sub(r"\b(?:on|in|late|early)\s+(?=\s*(?:and|,|$))", " ", gap)
 
 
 def _first_object(items: list[Item], index: int, folded: str, allow_party: bool) -> list[Item]:
@@ -228,7 +239,7 @@ def _first_object(items: list[Item], index: int, folded: str, allow_party: bool)
             continue
         if not _is_place(item):
             continue
-        gap = _gap(folded, cursor, item.start)
+        gap = _without_dates(items, folded, cursor, item.start)
         if allow_party and not objects:
             gap = re.sub(r"^\s*(?:out\s+of|from|away\s+from|of)\s", " ", gap)
         if not _OBJECT_GAP.match(gap):
@@ -254,12 +265,18 @@ def _patients_before(items: list[Item], index: int, folded: str) -> list[Item]:
     verb = items[index]
     patients: list[Item] = []
     cursor = verb.start
+    skipping = False
     for item in reversed(items[:index]):
+        if item.kind == "verb" and (item.extra.get("negated") or item.extra.get("denied")):
+            skipping = True  # "has not fallen to militants and remains in the hands of ..."
+            continue
+        if skipping and _is_party(item):
+            continue
         if item.kind in ("verb", "party", "generic"):
             break
         if item.kind in ("date", "country"):
             continue
-        gap = _gap(folded, item.end, cursor)
+        gap = re.sub(r",[^,]{1,60},", " ", _gap(folded, item.end, cursor)) if not patients else _gap(folded, item.end, cursor)
         if not _BEFORE_GAP.match(gap) and not (patients == [] and len(gap.split()) <= 6 and "," not in gap):
             break
         patients.insert(0, item)
@@ -341,8 +358,8 @@ def _framed(items: list[Item], folded: str) -> list[Attribution]:
 _THEIR_CONTROL = re.compile(r"\b(?:under\s+(?:their|its)\s+(?:full\s+|firm\s+)?control|in\s+(?:their|its)\s+hands)\b")
 
 
-def _possessive_frames(items: list[Item], folded: str) -> list[Attribution]:
-    """"under their control": the holder is the party named last before the place."""
+def _possessive_frames(items: list[Item], folded: str, context: list[Item]) -> list[Attribution]:
+    """"under their control": the holder is the party named last before the place (in ``context``)."""
     found = []
     if not items:
         return found
@@ -350,16 +367,21 @@ def _possessive_frames(items: list[Item], folded: str) -> list[Attribution]:
         verb = Item("verb", match.start(), match.end(), sub="under")
         position = sum(1 for i in items if i.start < match.start())
         patients = _patients_before(items[:position] + [verb], position, folded)
-        parties = [i for i in items[:position] if _is_party(i) and (not patients or i.start < patients[0].start)]
+        parties = [i for i in context if _is_party(i) and i.start < match.start()
+                   and (not patients or i.start < patients[0].start)]
         if patients and parties and not _CUE_NEAR.search(folded[max(0, match.start() - 40):match.start()]):
             found.append(Attribution("under-control", verb, tuple(patients), parties[-1]))
     return found
 
 
-def attributions(items: list[Item], folded: str) -> list[Attribution]:
-    """Apply the rules to one clause's items (text order) and return who holds which places."""
+def attributions(items: list[Item], folded: str, context: list[Item] | None = None) -> list[Attribution]:
+    """Apply the rules to one clause's items (text order) and return who holds which places.
+
+    ``context`` holds the items of the whole sentence, for "their" in a later clause.
+    """
     items = merge_party_phrases(items, folded)
-    found: list[Attribution] = _framed(items, folded) + _possessive_frames(items, folded)
+    found: list[Attribution] = _framed(items, folded)
+    found += _possessive_frames(items, folded, merge_party_phrases(context or items, folded))
     respectively = bool(items) and "respectively" in folded[items[0].start:items[-1].end + 40]
     framed_parties = {a.agent.start for a in found if a.agent is not None}
     for index, verb in enumerate(items):
@@ -407,9 +429,12 @@ def attributions(items: list[Item], folded: str) -> list[Attribution]:
             if agent is not None and patients and agent.start not in framed_parties:
                 found.append(Attribution(f"passive-{sub}", verb, tuple(patients), agent, hedged=hedged))
             continue
-        objects = _first_object(items, index, folded, allow_party=(sub == "expel"))
-        if sub == "expel" and not objects:
+        if sub == "expel":
             objects = _expelled_from(items, index, folded)
+            if not objects and folded[verb.start:verb.start + 5] == "clear":
+                objects = _first_object(items, index, folded, allow_party=False)
+        else:
+            objects = _first_object(items, index, folded, allow_party=False)
         if not objects:
             objects = [p for p in items[:index] if _is_place(p) and p.extra.get("vacated")][-1:]
             if sub not in ("take", "retake") or not re.match(r"\s*$", folded[verb.end:verb.end + 1] or " "):

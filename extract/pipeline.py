@@ -68,7 +68,7 @@ class Extractor:
                 clause_items = [i for i in sentence_items if c_start <= i.start < c_end and i.kind != "verb"]
                 clause_items += control.verbs_in(folded, c_start, c_end)
                 clause_items.sort(key=lambda i: (i.start, -i.end))
-                for found in control.attributions(clause_items, folded):
+                for found in control.attributions(clause_items, folded, sentence_items):
                     claims.extend(self._claims(found, sentence_items, resolved_refs, text, folded,
                                                (s_start, s_end), (c_start, c_end), report_date,
                                                source, url, report_id, context))
@@ -117,12 +117,13 @@ class Extractor:
                 or not any(a <= i.start and i.end <= b for a, b in spans)]
 
     def _city_not_province(self, targets, folded: str, mention: Mention) -> bool:
-        """"the city of Raqqa", "Daraa city": a city that shares its province's name."""
+        """"the city of Raqqa", "Daraa city", "the Beirut-Damascus highway": not the province itself."""
         if any(self.gazetteer.places[pid].kind != "province" for pid, _ in targets):
             return False
         before = folded[max(0, mention.start - 12):mention.start]
-        after = folded[mention.end:mention.end + 6]
-        return bool(re.search(r"\b(?:city|town)\s+of\s+$", before) or re.match(r"\s+(?:city|town)\b", after))
+        after = folded[mention.end:mention.end + 12]
+        return bool(re.search(r"\b(?:city|town)\s+of\s+$", before)
+                    or re.match(r"\s+(?:city|town|highway|road|motorway|airport|countryside|suburbs?|based)\b", after))
 
     def _disambiguate(self, mention: Mention, folded: str) -> tuple:
         targets = mention.targets
@@ -297,6 +298,9 @@ def _sentence_start(text: str, offset: int) -> int:
     return offset
 
 
+_STATE_RULES = {"active-hold", "passive-heldby", "passive-hold", "under-control", "adjective-held"}
+
+
 def _merge(claims: list[Claim]) -> list[Claim]:
     """One claim per place, side, party, status and date in a report.
 
@@ -312,6 +316,9 @@ def _merge(claims: list[Claim]) -> list[Claim]:
         if key not in best or claim.confidence > best[key].confidence:
             best[key] = claim
     dated = {(c.place_id, c.side, c.party, c.status) for c in best.values() if c.event_date}
+    # A dateless event ("have seized") restates the dated one; a dateless holding statement
+    # ("controls") speaks for the report date and stays.
     kept = [c for c in best.values()
-            if c.event_date or (c.place_id, c.side, c.party, c.status) not in dated]
+            if c.event_date or c.construction in _STATE_RULES
+            or (c.place_id, c.side, c.party, c.status) not in dated]
     return sorted(kept, key=lambda c: (c.span[0], c.place_id, c.party))

@@ -152,6 +152,10 @@ class ClaimStore:
 
     def _in_transaction(self, work):
         with self.engine.begin() as conn:
+            if self.engine.dialect.name == "sqlite":
+                # Take the write lock before reading what is stored: pysqlite would only begin at the
+                # first INSERT, so two processes could both find a report (or the schema) missing.
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
             return work(conn)
 
     def _create_or_check(self, conn) -> None:
@@ -197,6 +201,7 @@ class ClaimStore:
         already stored is skipped; a new text at a known ``url`` becomes a new version and the old
         version's claims stay stored, marked superseded.
         """
+        batch = list(batch)  # read once: a retry, or the two passes of _add, must see every item
         return _with_retry(self.db, lambda: self._in_transaction(lambda conn: self._add(conn, batch)))
 
     def _add(self, conn, batch) -> IngestResult:
@@ -207,6 +212,7 @@ class ClaimStore:
         result = IngestResult()
         report_rows, claim_rows = [], []
         seen_now: set[str] = set()
+        newest_in_batch: dict[str, dict] = {}  # url -> row of this batch's latest version
         for report, report_claims in batch:
             rid = report["report_id"]
             if rid in known or rid in seen_now:
@@ -215,7 +221,12 @@ class ClaimStore:
             seen_now.add(rid)
             version = 1
             url = report.get("url") or ""
-            if url:
+            earlier = newest_in_batch.get(url) if url else None
+            if earlier is not None:
+                version = earlier["version"] + 1
+                earlier["superseded_by"] = rid
+                result += IngestResult(versions=1)
+            elif url:
                 previous = conn.execute(
                     sa.select(reports.c.report_id, reports.c.version)
                     .where(reports.c.url == url, reports.c.superseded_by.is_(None))
@@ -225,12 +236,15 @@ class ClaimStore:
                     conn.execute(reports.update().where(reports.c.report_id == previous.report_id)
                                  .values(superseded_by=rid))
                     result += IngestResult(versions=1)
-            report_rows.append({
+            row = {
                 "report_id": rid, "url": url, "source": report.get("source") or "",
                 "title": report.get("title") or "", "name": report.get("name") or "",
                 "report_date": report.get("report_date"), "text": report["text"],
                 "version": version, "superseded_by": None, "ingested_at": _now(),
-            })
+            }
+            report_rows.append(row)
+            if url:
+                newest_in_batch[url] = row
             for claim in report_claims:
                 claim_rows.append(_claim_row(claim))
             result += IngestResult(added=1, claims=len(report_claims))

@@ -1,0 +1,376 @@
+"""The claims store: schema and versions, idempotent and atomic ingest, real processes, corrections."""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from collections import Counter
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from helpers import (assert_claims_equal, expected_claims, make_claim, make_report, synthetic_report)
+
+from geodata.store import SCHEMA_VERSION, ClaimStore, StoreError
+from geodata.timeline import as_of
+
+TESTS = Path(__file__).resolve().parent
+
+RABIA_TEXT = "Kurdish Peshmerga forces retook the Rabia border crossing on Sunday, officials said."
+WALEED_TEXT = "Militants seized the Al-Waleed border post on Sunday, a border guard officer said."
+
+
+# -- fixtures ---------------------------------------------------------------------------------
+@pytest.fixture(params=["memory", "file"])
+def store(request, tmp_path):
+    """An empty store, in memory and in a SQLite file (the two SQLite back ends the code supports)."""
+    db = ":memory:" if request.param == "memory" else str(tmp_path / "store.db")
+    opened = ClaimStore(db)
+    yield opened
+    opened.close()
+
+
+@pytest.fixture
+def rabia_report():
+    return make_report(RABIA_TEXT, [{"place_id": "rabia", "party": "krg", "event_date": "2014-09-28"}],
+                       url="https://example.org/rabia", report_date="2014-09-30")
+
+
+@pytest.fixture
+def waleed_report():
+    return make_report(WALEED_TEXT, [
+        {"place_id": "al-waleed", "party": "isil", "event_date": "2014-06-22"},
+        {"place_id": "al-qaim", "party": "isil", "event_date": None},
+    ], url="https://example.org/waleed", report_date="2014-06-23")
+
+
+@pytest.fixture
+def filled(store, rabia_report, waleed_report):
+    store.add_reports([rabia_report, waleed_report])
+    return store
+
+
+def sqlite(path, sql: str, *params) -> list:
+    with sqlite3.connect(path) as conn:
+        return conn.execute(sql, params).fetchall()
+
+
+# -- schema -----------------------------------------------------------------------------------
+def test_new_store_records_its_schema_version(tmp_path):
+    path = tmp_path / "new.db"
+    ClaimStore(path).close()
+    assert sqlite(path, "select value from meta where key = 'schema_version'") == [(str(SCHEMA_VERSION),)]
+    tables = {row[0] for row in sqlite(path, "select name from sqlite_master where type = 'table'")}
+    assert {"meta", "reports", "claims", "corrections"} <= tables
+    assert ClaimStore(path).schema_version == SCHEMA_VERSION
+
+
+def test_reopening_a_store_keeps_its_data(tmp_path, rabia_report):
+    path = tmp_path / "store.db"
+    ClaimStore(path).add_reports([rabia_report])
+    again = ClaimStore(path, create=False)
+    assert again.counts() == {"reports": 1, "claims": 1, "corrections": 0}
+
+
+def test_store_from_a_newer_borderwatch_is_refused(tmp_path):
+    path = tmp_path / "future.db"
+    ClaimStore(path).close()
+    sqlite(path, "update meta set value = ? where key = 'schema_version'", str(SCHEMA_VERSION + 1))
+    with pytest.raises(StoreError, match=r"schema version 2 is newer.*upgrade borderwatch") as error:
+        ClaimStore(path)
+    assert "\n" not in str(error.value)
+
+
+def test_store_with_an_unknown_older_version_is_refused_not_misread(tmp_path):
+    path = tmp_path / "old.db"
+    ClaimStore(path).close()
+    sqlite(path, "update meta set value = '0' where key = 'schema_version'")
+    with pytest.raises(StoreError, match="schema version 0 cannot be upgraded"):
+        ClaimStore(path)
+
+
+def test_non_sqlite_file_is_refused(tmp_path):
+    path = tmp_path / "notes.db"
+    path.write_text("these are my notes, not a database\n" * 10)
+    with pytest.raises(StoreError, match="not a SQLite database"):
+        ClaimStore(path)
+    assert path.read_text().startswith("these are my notes")  # left untouched
+
+
+def test_sqlite_database_of_another_program_is_refused(tmp_path):
+    path = tmp_path / "other.db"
+    sqlite(path, "create table invoices (id integer primary key, total real)")
+    with pytest.raises(StoreError, match=r"not a borderwatch store \(tables: invoices\)"):
+        ClaimStore(path)
+    assert sqlite(path, "select name from sqlite_master where type = 'table'") == [("invoices",)]
+
+
+def test_missing_store_is_an_error_when_not_creating(tmp_path):
+    with pytest.raises(StoreError, match="no such store"):
+        ClaimStore(tmp_path / "missing.db", create=False)
+    assert not (tmp_path / "missing.db").exists()
+
+
+def test_store_in_a_missing_folder_is_refused(tmp_path):
+    with pytest.raises(StoreError, match="does not exist"):
+        ClaimStore(tmp_path / "no" / "such" / "store.db")
+
+
+# -- idempotent ingest and versions ------------------------------------------------------------
+def test_ingest_stores_reports_and_claims(store, rabia_report, waleed_report):
+    result = store.add_reports([rabia_report, waleed_report])
+    assert (result.added, result.claims, result.duplicates, result.versions) == (2, 3, 0, 0)
+    assert_claims_equal(store.claims_frame(), rabia_report[1] + waleed_report[1])
+    reports = store.reports_frame().set_index("report_id")
+    assert reports.loc[rabia_report[0]["report_id"], "url"] == "https://example.org/rabia"
+
+
+def test_same_report_twice_adds_nothing(store, rabia_report):
+    store.add_reports([rabia_report])
+    before = store.counts()
+    again = store.add_reports([rabia_report])
+    twice_in_one_batch = store.add_reports([rabia_report, rabia_report])
+    assert (again.added, again.duplicates, again.claims) == (0, 1, 0)
+    assert (twice_in_one_batch.added, twice_in_one_batch.duplicates) == (0, 2)
+    assert store.counts() == before == {"reports": 1, "claims": 1, "corrections": 0}
+
+
+def test_same_report_twice_in_a_new_batch_adds_nothing(store, rabia_report):
+    result = store.add_reports([rabia_report, rabia_report])
+    assert (result.added, result.duplicates) == (1, 1)
+    assert store.counts()["claims"] == 1
+
+
+def test_changed_report_at_same_url_is_a_new_version_and_old_claims_stay_traceable(store):
+    url = "https://example.org/live-blog"
+    first = make_report("Militants hold Rabia.", [{"place_id": "rabia", "party": "isil"}], url=url)
+    second = make_report("Update: Peshmerga retook Rabia.", [{"place_id": "rabia", "party": "krg"}], url=url)
+    store.add_reports([first])
+    result = store.add_reports([second])
+    assert (result.added, result.versions) == (1, 1)
+
+    assert_claims_equal(store.claims_frame(), second[1])
+    everything = store.claims_frame(include_superseded=True)
+    assert_claims_equal(everything, first[1] + second[1])
+    old = everything[everything["report_id"] == first[0]["report_id"]]
+    assert list(old["superseded_by"]) == [second[0]["report_id"]]
+
+    reports = store.reports_frame().set_index("report_id")
+    assert reports.loc[first[0]["report_id"], "version"] == 1
+    assert reports.loc[second[0]["report_id"], "version"] == 2
+    assert reports.loc[first[0]["report_id"], "superseded_by"] == second[0]["report_id"]
+    assert pd.isna(reports.loc[second[0]["report_id"], "superseded_by"])
+    # and the state follows the current version only
+    assert as_of(store.claims_frame())["party"].tolist() == ["krg"]
+
+
+def test_three_versions_of_one_url_in_one_batch_leave_one_current(store):
+    url = "https://example.org/live"
+    versions = [make_report(f"Live blog, update {n}: Rabia.", [{"place_id": "rabia", "party": party}], url=url)
+                for n, party in enumerate(["isil", "iraq-gov", "krg"])]
+    store.add_reports(versions)
+    reports = store.reports_frame().set_index("report_id")
+    current = reports[reports["superseded_by"].isna()]
+    assert list(current.index) == [versions[-1][0]["report_id"]]
+    assert sorted(reports["version"]) == [1, 2, 3]
+    assert_claims_equal(store.claims_frame(), versions[-1][1])
+    assert_claims_equal(store.claims_frame(include_superseded=True), [c for _, cs in versions for c in cs])
+
+
+def test_report_dates_are_distinct_sorted_and_current_only(store):
+    store.add_reports([
+        make_report("a", [{"place_id": "rabia"}], report_date="2014-09-30"),
+        make_report("b", [{"place_id": "al-qaim"}], report_date="2014-06-23"),
+        make_report("c", [{"place_id": "trebil"}], report_date="2014-09-30"),
+        make_report("d", [], report_date=None),
+        make_report("old", [], url="https://example.org/x", report_date="2013-01-01"),
+    ])
+    store.add_reports([make_report("new", [], url="https://example.org/x", report_date="2014-07-01")])
+    assert store.report_dates() == [date(2014, 6, 23), date(2014, 7, 1), date(2014, 9, 30)]
+
+
+def test_empty_store_reads_as_empty_frames(store):
+    assert store.claims_frame().empty
+    assert store.report_dates() == []
+    assert as_of(store.claims_frame()).empty
+
+
+# -- atomic per report ---------------------------------------------------------------------
+def test_constraint_violation_in_the_middle_of_a_batch_stores_none_of_it(store, rabia_report, waleed_report):
+    broken_text = "A report whose one claim is stored twice."
+    broken = make_report(broken_text, [{"place_id": "trebil", "party": "isil"}])
+    broken = (broken[0], broken[1] * 2)  # same claim key twice in one report: a UNIQUE violation
+    with pytest.raises(StoreError):
+        store.add_reports([rabia_report, broken, waleed_report])
+    assert store.counts() == {"reports": 0, "claims": 0, "corrections": 0}
+    store.add_reports([rabia_report, waleed_report])  # the store still works
+    assert store.counts()["reports"] == 2
+
+
+def test_claim_of_an_unknown_report_rolls_back_the_batch(store, rabia_report):
+    stray = make_claim(report_id="no-such-report")
+    orphaned = ({**rabia_report[0]}, [*rabia_report[1], stray])
+    with pytest.raises(StoreError):
+        store.add_reports([orphaned])
+    assert store.counts()["reports"] == 0
+    assert store.check() == []
+
+
+def test_exception_while_iterating_a_batch_stores_none_of_it(store, rabia_report, waleed_report):
+    def batch():
+        yield rabia_report
+        yield waleed_report
+        raise RuntimeError("reader failed half way")
+
+    with pytest.raises(RuntimeError, match="half way"):
+        store.add_reports(batch())
+    assert store.counts()["reports"] == 0
+
+
+def test_a_generator_batch_is_stored_whole(store, rabia_report, waleed_report):
+    result = store.add_reports(item for item in [rabia_report, waleed_report])
+    assert result.added == 2
+    assert store.counts() == {"reports": 2, "claims": 3, "corrections": 0}
+
+
+# -- real processes ------------------------------------------------------------------------
+def _worker(db: Path, size: int, numbers: list[int], wait: bool = False) -> subprocess.Popen:
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(TESTS), os.environ.get("PYTHONPATH")]))}
+    args = [sys.executable, "-c", "import sys, helpers; helpers.ingest_main(sys.argv[1:])",
+            str(db), str(size), *map(str, numbers)] + (["--wait"] if wait else [])
+    return subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+
+
+def _assert_every_report_whole(db: Path, numbers: list[int]) -> set[str]:
+    """Each stored report has exactly the claims its batch gave it; returns the stored ids."""
+    by_id = {synthetic_report(n)[0]["report_id"]: n for n in numbers}
+    stored = {row[0] for row in sqlite(db, "select report_id from reports")}
+    counts = dict(sqlite(db, "select report_id, count(*) from claims group by report_id"))
+    assert stored <= set(by_id)
+    for rid in stored:
+        assert counts.get(rid, 0) == expected_claims(by_id[rid]), f"report {by_id[rid]} is partly stored"
+    assert set(counts) <= stored
+    return stored
+
+
+@pytest.mark.slow
+def test_kill_9_during_ingest_leaves_every_report_whole_and_a_rerun_completes(tmp_path):
+    db = tmp_path / "killed.db"
+    numbers = list(range(600))
+    ClaimStore(db).close()
+    worker = _worker(db, 3, numbers)
+    try:
+        assert worker.stdout.readline().strip() == "ready", worker.stderr.read()
+        target = random.Random(7).randint(15, 40)
+        for _ in range(target):
+            line = worker.stdout.readline()
+            assert line.startswith("batch"), worker.stderr.read()
+        time.sleep(random.Random(8).uniform(0, 0.01))  # somewhere inside the next transactions
+        worker.send_signal(signal.SIGKILL)
+        worker.wait(timeout=10)
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+    assert worker.returncode == -signal.SIGKILL
+
+    after_kill = ClaimStore(db)
+    assert after_kill.check() == []
+    stored = _assert_every_report_whole(db, numbers)
+    assert 3 * target <= len(stored) < len(numbers)  # killed part way, committed batches kept
+    after_kill.close()
+
+    rerun = _worker(db, 3, numbers)
+    out, err = rerun.communicate(timeout=120)
+    assert rerun.returncode == 0, err
+    final = ClaimStore(db)
+    assert final.check() == []
+    stored = _assert_every_report_whole(db, numbers)
+    assert len(stored) == len(numbers)
+    assert final.counts()["claims"] == sum(expected_claims(n) for n in numbers)
+    keys = sqlite(db, "select report_id, claim_key, count(*) from claims group by report_id, claim_key having count(*) > 1")
+    assert keys == []
+
+
+@pytest.mark.slow
+def test_four_processes_ingesting_overlapping_batches_lose_nothing(tmp_path):
+    db = tmp_path / "shared.db"
+    union = list(range(160))
+    slices = [union[i * 30:i * 30 + 70] for i in range(4)]  # neighbours overlap by 40 reports
+    for number, part in enumerate(slices):
+        random.Random(number).shuffle(part)
+    workers = [_worker(db, 4, part, wait=True) for part in slices]
+    try:
+        for worker in workers:
+            assert worker.stdout.readline().strip() == "ready", worker.stderr.read()
+        db.with_suffix(".go").touch()
+        results = [worker.communicate(timeout=120) for worker in workers]
+    finally:
+        for worker in workers:
+            if worker.poll() is None:
+                worker.kill()
+    for worker, (_, err) in zip(workers, results):
+        assert worker.returncode == 0, err
+
+    reference = ClaimStore(tmp_path / "reference.db")
+    reference.add_reports([synthetic_report(n) for n in sorted(set().union(*slices))])
+    shared = ClaimStore(db)
+    assert shared.check() == []
+    assert sorted(shared.reports_frame()["report_id"]) == sorted(reference.reports_frame()["report_id"])
+    claim_keys = lambda s: Counter(zip(s.claims_frame()["report_id"], s.claims_frame()["claim_key"]))  # noqa: E731
+    assert claim_keys(shared) == claim_keys(reference)
+    assert shared.counts() == reference.counts()
+    _assert_every_report_whole(db, union)
+
+
+# -- corrections ---------------------------------------------------------------------------
+def test_reject_removes_a_claim_from_the_current_claims(filled, waleed_report):
+    waleed = waleed_report[1][0]
+    filled.add_correction("reject", claim_key=waleed.key, note="misread", author="analyst")
+    frame = filled.claims_frame()
+    assert waleed.key not in set(frame["claim_key"])
+    assert len(frame) == 2
+    fixes = filled.corrections_frame()
+    assert fixes.loc[0, "action"] == "reject" and fixes.loc[0, "author"] == "analyst"
+    assert pd.notna(fixes.loc[0, "created_at"])
+    assert "al-waleed" not in set(as_of(frame)["place_id"])
+
+
+def test_set_correction_wins_over_extracted_claims_of_that_date(filled):
+    filled.add_correction("set", place_id="rabia", party="isil", event_date=date(2014, 9, 28),
+                          note="officials at the crossing say militants hold it", author="analyst")
+    frame = filled.claims_frame()
+    fix = frame[frame["construction"] == "correction"]
+    assert len(fix) == 1 and fix.iloc[0]["party"] == "isil" and fix.iloc[0]["confidence"] == 1.0
+    assert fix.iloc[0]["lat"] == pytest.approx(36.80)  # placed where the place's claims are
+    state = as_of(frame, date(2014, 9, 30)).set_index("place_id")
+    assert state.loc["rabia", "party"] == "isil"
+    assert not state.loc["rabia", "contested"]  # the analyst settled it
+
+
+def test_corrections_survive_reingest_and_reextraction(filled, rabia_report, waleed_report):
+    waleed = waleed_report[1][0]
+    filled.add_correction("reject", claim_key=waleed.key)
+    filled.add_correction("set", place_id="rabia", party="iraq-gov", event_date=date(2014, 9, 29))
+    # the same reports again (a re-run of the extractor gives the same claims and keys)
+    filled.add_reports([rabia_report, waleed_report])
+    filled.add_reports([make_report("Another report about Trebil.", [{"place_id": "trebil", "party": "isil"}])])
+    assert len(filled.corrections_frame()) == 2
+    frame = filled.claims_frame()
+    assert waleed.key not in set(frame["claim_key"])
+    assert as_of(frame, date(2014, 9, 30)).set_index("place_id").loc["rabia", "party"] == "iraq-gov"
+
+
+def test_a_correction_must_say_what_it_corrects(store):
+    with pytest.raises(ValueError, match="claim_key"):
+        store.add_correction("reject")
+    with pytest.raises(ValueError, match="place_id, party and event_date"):
+        store.add_correction("set", place_id="rabia", party="krg")
+    with pytest.raises(ValueError, match="unknown correction"):
+        store.add_correction("delete", claim_key="x")
+    assert store.counts()["corrections"] == 0
