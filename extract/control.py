@@ -35,7 +35,7 @@ VERB_PATTERNS: dict[str, str] = {
         |(?:kept|keep|keeps|keeping|maintain(?:ed|s|ing)?|retain(?:ed|s|ing)?|exercis(?:ed|es?|ing)|have|has|had|with)\s+{_CONTROL_OF}
         |holds?|holding|held|controls?|controlled|controlling|retain(?:ed|s|ing)?|mann?(?:ed|s|ing)|runs|running|administer(?:ed|s|ing)?
         |dominat(?:ed|es?|ing)""",
-    "fell": r"""f[ae]ll(?:en|s|ing)?\s+(?:back\s+)?(?:in)?to(?!\s+the\s+ground)|(?:was|were|been|is|are)\s+lost\s+to|c[ao]me?s?\s+under|coming\s+under|pass(?:ed|es)?\s+(?:in)?to
+    "fell": r"""f[ae]ll(?:en|s|ing)?\s+(?:back\s+)?(?:in)?to(?!\s+the\s+ground)|(?:was|were|been|is|are)\s+lost\s+to|(?:c[ao]me?s?|coming|fell|f[ae]ll(?:en|s|ing)?)\s+under(?:\s+the)?(?:\s+(?:full|total|firm|complete))?(?:\s+control\s+of)?|pass(?:ed|es)?\s+(?:in)?to
         |(?:was|were|been|is|are|being)\s+(?:handed|turned|transferred)\s+(?:over\s+|back\s+)?to|reverted\s+to|returned\s+to""",
     "heldby": rf"""(?:held|controlled|run|manned|administered|dominated|retained)\s+by|in\s+the\s+hands\s+of|under\s+the\s+(?:\w+\s+)?control\s+of
         |in\s+{_CONTROL_OF}\s+of|under\s+(?:the\s+)?(?:full\s+|total\s+|firm\s+)?control\s+of|remain(?:ed|s)?\s+with""",
@@ -46,6 +46,7 @@ VERB_PATTERNS: dict[str, str] = {
     "expel": r"""dr[oi]ve(?:s|n)?|driving|push(?:ed|es|ing)|forc(?:ed|ing)|expel(?:led|s|ling)?|oust(?:ed|s|ing)?|kick(?:ed|s|ing)
         |flush(?:ed|es|ing)|clear(?:ed|s|ing)|rout(?:ed|s|ing)|chas(?:ed|es?|ing)|evict(?:ed|s|ing)?""",
     "handover": r"""(?:hand(?:ed|s|ing)?(?:\s+over|\s+back)?|turn(?:ed|s|ing)?\s+over|transferr?(?:ed|s|ing)?|gave|give[sn]?|giving)(?:\s+(?:full\s+)?control\s+(?:of|over))?""",
+    "nominal": r"""(?:fall|capture|seizure|takeover|recapture|liberation|loss|handover)\s+of""",
     "notgov": r"""(?:outside|out\s+of|beyond|free\s+of|no\s+longer\s+(?:in|under)|not\s+(?:in|under)|removed\s+from|slipped\s+from|escaped)
         \s+(?:the\s+)?(?:control\s+of\s+the\s+)?(?:central\s+|iraqi\s+|syrian\s+|federal\s+|baghdad's\s+|damascus's\s+|baghdad\s+|damascus\s+)?
         (?:government(?:'s)?|state|regime(?:'s)?|authorities'?)\s*(?:control|hands)?""",
@@ -78,11 +79,12 @@ _CUE_NEAR = re.compile(
 _CUE_NEAR_EXCEPTIONS = re.compile(r"\b(?:managed|succeeded|went\s+on|able)\s+to\s*$")
 # Cues that govern everything after them in the clause ("denied that militants had seized").
 _CUE_CLAUSE = re.compile(
-    r"\b(?:den(?:ied|y|ies|ying)|denial|rejected\s+(?:claims|reports)|dismissed\s+(?:claims|reports)|false|untrue|rumou?rs?"
-    r"|unconfirmed|if\s|whether|unless|in\s+case|contrary\s+to|instead\s+of|rather\s+than"
+    r"\b(?:den(?:ied|y|ies|ying)|denial|rejected\s+(?:claims|reports)|dismissed\s+(?:claims|reports)"
+    r"|if\s|whether|unless|in\s+case|contrary\s+to|instead\s+of|rather\s+than"
     r"|expect(?:s|ed|ing)?|predict(?:s|ed|ing)?|fear(?:s|ed)?\s+that|warn(?:s|ed)?\s+that|risk\s+of|in\s+danger\s+of)\b"
 )
-_HEDGE = re.compile(r"\b(?:reportedly|claimed|claims|allegedly|purportedly|unverified|said\s+to|appears\s+to|apparently)\b")
+_HEDGE = re.compile(r"\b(?:reportedly|claimed|claims|allegedly|purportedly|unverified|unconfirmed|rumou?rs?|said\s+to|appears\s+to|apparently)\b")
+_PARTICIPLE = re.compile(r"^(?:\w+ed|taken|retaken|re\s+taken|held|overrun|won|swept|lost|run|retained)\b")
 _HAD = re.compile(r"\b(?:had|had\s+long|had\s+previously|had\s+been|formerly|previously|once|used\s+to)\s+(?:\w+ly\s+)?$")
 CLAUSE_BREAK = re.compile(r";|\s(?:while|whereas|but|although|though|however|meanwhile|even\s+as)\s|:\s")
 REFERENCE = re.compile(
@@ -170,7 +172,8 @@ def verbs_in(folded: str, start: int, end: int) -> list[Item]:
         sub = _verb_class(match)
         before = folded[max(start, match.start() - 60):match.start()]
         item = Item("verb", match.start(), match.end(), sub=sub)
-        item.extra["passive"] = sub in ("fell", "heldby") or bool(_PASSIVE_AUX.search(before))
+        item.extra["passive"] = sub in ("fell", "heldby") or (
+            bool(_PASSIVE_AUX.search(before)) and bool(_PARTICIPLE.match(match.group())))
         item.extra["had"] = bool(_HAD.search(before))
         near = _CUE_NEAR.search(before)
         item.extra["negated"] = bool(near) and not _CUE_NEAR_EXCEPTIONS.search(before)
@@ -411,6 +414,12 @@ def attributions(items: list[Item], folded: str, context: list[Item] | None = No
                 found.append(Attribution("withdraw-to", verb, tuple(places), holder, hedged=hedged))
             for place in places:
                 place.extra["vacated"] = True
+            continue
+        if sub == "nominal":
+            places = _first_object(items, index, folded, allow_party=False)
+            holder = _agent_after_place(items, places[-1].end, folded, "(?:to|by)") if places else None
+            if holder is not None:
+                found.append(Attribution("nominal", verb, tuple(places), holder, hedged=hedged))
             continue
         if sub == "handover":
             places = _first_object(items, index, folded, allow_party=False)

@@ -73,7 +73,9 @@ def _resolve(kind: str, phrase: str, base: date | None) -> tuple[date | None, st
             found = _parse(f"{phrase} {base.year - 1}", None)
         return found, "day"
     if kind == "month":
-        bare = re.sub(r"^(?:early|mid|late|the end of|the start of|the beginning of)[\s-]*", "", phrase)
+        if re.match(r"(?:late|the end of)\b", phrase):
+            return None, "none"  # "by the end of June" is not June 1st, and no day is known
+        bare = re.sub(r"^(?:early|mid|the start of|the beginning of)[\s-]*", "", phrase)
         found = _parse(f"1 {bare}", None)
         return found, "month"
     if base is None:
