@@ -23,6 +23,13 @@ _FURNITURE = re.compile(
 )
 # Teaser headlines stamped with a time ("...investigationGMT 15:51 2018 Friday ,14 December").
 _TIMESTAMPED = re.compile(r"(GMT|UTC)\s*\d{1,2}:\d{2}\b|\b\d{1,2}:\d{2}\s*(GMT|UTC|AM|PM)\b", re.I)
+# Headers of teaser lists ("Most read", "Related coverage:"): everything after them is navigation.
+_TEASER_HEADER = re.compile(
+    r"^\s*(?:latest(?:\s+(?:news|headlines|stories|from\b.*))?|most\s+(?:read|viewed|popular|shared)|related(?:\s+\w+)?"
+    r"|also\s+(?:on|in|read)\b.*|more\s+(?:from|on|stories|news)\b.*|read\s+(?:also|more|next)|see\s+also|recommended|trending"
+    r"|top\s+stories|you\s+(?:may|might)\s+also\s+like|editor'?s\s+picks?|in\s+other\s+news)\s*:?\s*$",
+    re.IGNORECASE,
+)
 _SOURCE_LINE = re.compile(r"^\s*(source|sources|via)\s*:\s*(?P<source>[^\n]{1,60}?)\s*$", re.I)
 _SENTENCE_END = re.compile(r"[.!?][\"'”’)]*\s*$")
 
@@ -66,6 +73,10 @@ def clean_plain_text(raw: str) -> CleanText:
             kept.append("")
             continue
         kept.append(line.rstrip())
+    for index, line in enumerate(kept):
+        if _TEASER_HEADER.match(line) and any(_is_prose(previous) for previous in kept[:index]):
+            kept = kept[:index]
+            break
     last_prose = max((i for i, line in enumerate(kept) if _is_prose(line)), default=-1)
     if last_prose >= 0:
         # Short trailing lines after the article are teasers, captions or navigation.

@@ -73,7 +73,7 @@ _CUE_NEAR = re.compile(
     |was\s+not|wasn't|were\s+not|weren't|is\s+not|isn't|are\s+not|aren't|never|not|no\s+longer|nor|without
     |advanc(?:ed|ing|es?)\s+(?:\w+\s+){0,4}?to|mov(?:ed|ing|es?)\s+(?:\w+\s+){0,3}?to|march(?:ed|ing|es)?\s+(?:\w+\s+){0,3}?to|head(?:ed|ing|s)?\s+(?:\w+\s+){0,3}?to
     |efforts?\s+to|refus(?:ed|es|ing)\s+to|declin(?:ed|es|ing)\s+to|demand(?:ed|s|ing)?(?:\s+that)?|call(?:ed|s|ing)?\s+on|urg(?:ed|es|ing)|struggl(?:ed|ing|es?)\s+to|sent\s+(?:\w+\s+){0,3}?to|deployed\s+(?:\w+\s+){0,3}?to|before)
-    (?:\s+(?:be|have|been|being|the|militants|\w+ly))*\s*$""",
+    (?:\s+(?:be|have|been|being|the|militants|yet|still|even|so\s+far|ever|fully|\w+ly))*\s*$""",
     re.VERBOSE,
 )
 _CUE_NEAR_EXCEPTIONS = re.compile(r"\b(?:managed|succeeded|went\s+on|able)\s+to\s*$")
@@ -103,7 +103,7 @@ _SIDE = re.compile(r"\b(?:the\s+)?(?P<adj>\w+)\s+side\s+of\s+(?:the\s+)?$")
 # What may stand between a verb and its first place, or between coordinated places.
 _OBJECT_GAP = re.compile(
     r"""^(?:\s|,|'s|\b(?:the|a|an|and|or|as\s+well\s+as|along\s+with|together\s+with|plus|both|also|then|later|too|border|crossing|crossings|point|points|post|posts|checkpoint|checkpoints
-    |gate|terminal|main|key|strategic|vital|official|important|nearby|remote|desert|frontier|town|towns|city|district|province|provinces|governorate|area|region|of|at|most|much|parts|part
+    |gate|terminal|main|key|strategic|vital|official|important|nearby|remote|desert|frontier|town|towns|city|district|province|provinces|governorate|area|region|of|at|most|much
     |large|swathes|all|entire|whole|control|over|full|total|iraqi|syrian|side|sides|two|three|other|its|their|crossing\s+point|known\s+as|called|on\s+the|iraq|syria|jordan|turkey|much
     |including|notably|such\s+as|namely|in\s+particular|among\s+them|almost|nearly|virtually|practically|roughly|about|first|second|third|fourth|one|another
     |turkish|jordanian|lebanese|iranian|kuwaiti|saudi|israeli|northern|southern|eastern|western|north|south|east|west|northernmost|southernmost)\b)*$""",

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+from extract.clean import clean_plain_text
 from extract.pipeline import Extractor
 
 
@@ -89,7 +90,7 @@ def evaluate(records: list[dict], extractor: Extractor) -> Evaluation:
     result = Evaluation()
     for record in records:
         report_date = date.fromisoformat(record["report_date"]) if record.get("report_date") else None
-        claims = extractor.extract(record["text"], report_date)
+        claims = extractor.extract(clean_plain_text(record["text"]).text, report_date)
         found = {(c.place_id, c.party, c.status) for c in claims}
         found_dated = {(c.place_id, c.party, c.status,
                         (c.event_date or c.report_date).isoformat() if (c.event_date or c.report_date) else None)
