@@ -45,7 +45,7 @@ VERB_PATTERNS: dict[str, str] = {
         |left|leave|leaves|leaving""",
     "expel": r"""dr[oi]ve(?:s|n)?|driving|push(?:ed|es|ing)|forc(?:ed|ing)|expel(?:led|s|ling)?|oust(?:ed|s|ing)?|kick(?:ed|s|ing)
         |flush(?:ed|es|ing)|clear(?:ed|s|ing)|rout(?:ed|s|ing)|chas(?:ed|es?|ing)|evict(?:ed|s|ing)?""",
-    "handover": r"""(?:hand(?:ed|s|ing)?(?:\s+over|\s+back)?|turn(?:ed|s|ing)?\s+over|transferr?(?:ed|s|ing)?|gave|give[sn]?|giving)(?:\s+(?:full\s+)?control\s+(?:of|over))?""",
+    "handover": r"""(?:hand(?:ed|ing)(?:\s+over|\s+back)?|hands\s+(?:over|back)|turn(?:ed|s|ing)?\s+over|transferr?(?:ed|s|ing)?|gave|give[sn]?|giving)(?:\s+(?:full\s+)?control\s+(?:of|over))?""",
     "nominal": r"""(?:fall|capture|seizure|takeover|recapture|liberation|loss|handover)\s+of""",
     "notgov": r"""(?:outside|out\s+of|beyond|free\s+of|no\s+longer\s+(?:in|under)|not\s+(?:in|under)|removed\s+from|slipped\s+from|escaped)
         \s+(?:the\s+)?(?:control\s+of\s+the\s+)?(?:central\s+|iraqi\s+|syrian\s+|federal\s+|baghdad's\s+|damascus's\s+|baghdad\s+|damascus\s+)?
@@ -106,6 +106,7 @@ _OBJECT_GAP = re.compile(
     |gate|terminal|main|key|strategic|vital|official|important|nearby|remote|desert|frontier|town|towns|city|district|province|provinces|governorate|area|region|of|at|most|much
     |large|swathes|all|entire|whole|control|over|full|total|iraqi|syrian|side|sides|two|three|other|its|their|crossing\s+point|known\s+as|called|on\s+the|iraq|syria|jordan|turkey|much
     |including|notably|such\s+as|namely|in\s+particular|among\s+them|almost|nearly|virtually|practically|roughly|about|first|second|third|fourth|one|another
+    |old|new|former|busy|busiest|closed|reopened|small|major|only|last|remaining|disputed|contested|nearby|twin|historic
     |turkish|jordanian|lebanese|iranian|kuwaiti|saudi|israeli|northern|southern|eastern|western|north|south|east|west|northernmost|southernmost)\b)*$""",
     re.VERBOSE,
 )
