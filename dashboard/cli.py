@@ -92,6 +92,7 @@ def extract(paths: list[str] = typer.Argument(..., help="Files, folders or - (st
                                        "(without --db, nothing is stored)."),
             dry_run: bool = typer.Option(False, "--dry-run", help="Extract and report, store nothing."),
             batch_size: int = typer.Option(200, help="Reports per store transaction."),
+            workers: int = typer.Option(1, "--workers", min=1, help="Extraction processes."),
             extra: Optional[Path] = GAZETTEER_OPTION) -> None:
     """Extract control claims from reports and store them (and/or print them as JSON Lines)."""
     from extract.batch import BatchSummary, extract_reports, report_record
@@ -121,18 +122,22 @@ def extract(paths: list[str] = typer.Argument(..., help="Files, folders or - (st
 
     with Progress(transient=True, disable=len(files) <= 3 or not sys.stderr.isatty()) as progress:
         task = progress.add_task("extracting", total=len(files))
-        for path in files:
-            for report, claims in extract_reports(read_inputs([str(path)], options), extractor, summary):
-                if report.report_date is None:
-                    typer.echo(f"borderwatch: warning: {report.name}: no report date found; claims keep "
-                               "report_date null (give --report-date)", err=True)
-                if jsonl:
-                    for claim in claims:
-                        sys.stdout.write(json.dumps(claim.to_dict(), ensure_ascii=False) + "\n")
-                pending.append((report_record(report), claims))
-                if len(pending) >= batch_size:
-                    flush()
-            progress.advance(task)
+        def inputs():
+            for path in files:
+                yield from read_inputs([str(path)], options)
+                progress.advance(task)
+
+        for report, claims in extract_reports(inputs(), extractor, summary, workers,
+                                              str(extra) if extra else None):
+            if report.report_date is None:
+                typer.echo(f"borderwatch: warning: {report.name}: no report date found; claims keep "
+                           "report_date null (give --report-date)", err=True)
+            if jsonl:
+                for claim in claims:
+                    sys.stdout.write(json.dumps(claim.to_dict(), ensure_ascii=False) + "\n")
+            pending.append((report_record(report), claims))
+            if len(pending) >= batch_size:
+                flush()
     flush()
     for skip in summary.skipped:
         typer.echo(f"borderwatch: skipped {skip.name}: {skip.reason}", err=True)

@@ -36,14 +36,49 @@ def report_record(report: Report) -> dict:
             "report_date": report.report_date}
 
 
-def extract_reports(items: Iterable[Report | Skipped], extractor: Extractor,
-                    summary: BatchSummary) -> Iterator[tuple[Report, list[Claim]]]:
-    """Extract each report in turn, recording skips and undated reports in ``summary``."""
-    for item in items:
+_worker_extractor: Extractor | None = None
+
+
+def _start_worker(gazetteer_path: str | None) -> None:
+    """Build the extractor once per worker process (matchers compile once, not per report)."""
+    global _worker_extractor
+    from geodata.gazetteer import load_gazetteer
+
+    _worker_extractor = Extractor(load_gazetteer(gazetteer_path))
+
+
+def _extract_in_worker(item: Report | Skipped):
+    if isinstance(item, Skipped):
+        return item, None
+    return item, _worker_extractor.extract(item.text, item.report_date, item.source, item.url)
+
+
+def _pairs(items, extractor: Extractor, workers: int, gazetteer_path: str | None, chunksize: int):
+    if workers <= 1:
+        for item in items:
+            yield (item, None) if isinstance(item, Skipped) else (
+                item, extractor.extract(item.text, item.report_date, item.source, item.url))
+        return
+    import multiprocessing
+
+    context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
+    with context.Pool(workers, initializer=_start_worker, initargs=(gazetteer_path,)) as pool:
+        # imap keeps input order, so output is the same as a one-process run.
+        yield from pool.imap(_extract_in_worker, items, chunksize=chunksize)
+
+
+def extract_reports(items: Iterable[Report | Skipped], extractor: Extractor, summary: BatchSummary,
+                    workers: int = 1, gazetteer_path: str | None = None,
+                    chunksize: int = 64) -> Iterator[tuple[Report, list[Claim]]]:
+    """Extract each report, in input order, recording skips and undated reports in ``summary``.
+
+    With ``workers`` > 1 the reports are extracted by a pool of processes (each building its own
+    extractor from ``gazetteer_path``); the claims are identical to a one-process run.
+    """
+    for item, claims in _pairs(items, extractor, workers, gazetteer_path, chunksize):
         if isinstance(item, Skipped):
             summary.skipped.append(item)
             continue
-        claims = extractor.extract(item.text, item.report_date, item.source, item.url)
         summary.reports += 1
         summary.claims += len(claims)
         if item.report_date is None:
