@@ -150,6 +150,7 @@ class Attribution:
     agent: Item | None
     status: str = "controls"
     hedged: bool = False
+    losers: tuple[Item, ...] = ()
 
 
 def clauses(folded: str, start: int, end: int) -> list[tuple[int, int]]:
@@ -290,11 +291,26 @@ def _patients_before(items: list[Item], index: int, folded: str) -> list[Item]:
     return patients
 
 
-def _agent_before(items: list[Item], index: int) -> Item | None:
+def _agent_before(items: list[Item], index: int, folded: str) -> Item | None:
+    """The nearest party before a verb that is not a loser ("drove X out of", "from X")."""
     for item in reversed(items[:index]):
-        if _is_party(item):
+        if _is_party(item) and not item.extra.get("loser") \
+                and not re.search(r"\bfrom\s+(?:the\s+)?$", folded[max(0, item.start - 12):item.start]):
             return item
     return None
+
+
+def _losers_after(items: list[Item], index: int, folded: str) -> tuple[Item, ...]:
+    """Parties a verb takes something from ("retook P from ISIL", "drove ISIL out of P")."""
+    verb = items[index]
+    losers = []
+    for item in items[index + 1:]:
+        if item.kind == "verb":
+            break
+        if _is_party(item) and (item.extra.get("loser") or re.search(
+                r"\bfrom\s+(?:the\s+)?$", folded[max(verb.end, item.start - 12):item.start])):
+            losers.append(item)
+    return tuple(losers)
 
 
 def _agent_after(items: list[Item], index: int, folded: str, pattern: re.Pattern) -> Item | None:
@@ -387,6 +403,7 @@ def attributions(items: list[Item], folded: str, context: list[Item] | None = No
     found: list[Attribution] = _framed(items, folded)
     found += _possessive_frames(items, folded, merge_party_phrases(context or items, folded))
     respectively = bool(items) and "respectively" in folded[items[0].start:items[-1].end + 40]
+    last_passive: list[Item] = []
     framed_parties = {a.agent.start for a in found if a.agent is not None}
     for index, verb in enumerate(items):
         if verb.kind != "verb":
@@ -436,10 +453,20 @@ def attributions(items: list[Item], folded: str, context: list[Item] | None = No
             pattern = _BY if sub not in ("fell", "heldby") else _TO_OR_UNDER
             agent = _agent_after(items, index, folded, pattern)
             patients = _patients_before(items, index, folded)
+            if not patients and re.search(r"\b(?:and|then|but)\s+(?:was\s+|were\s+|later\s+)*$",
+                                          folded[max(0, verb.start - 20):verb.start]):
+                patients = last_passive  # "was seized by A in 2014 and recaptured by B in 2017"
+            if patients:
+                last_passive = patients
             if agent is not None and patients and agent.start not in framed_parties:
                 found.append(Attribution(f"passive-{sub}", verb, tuple(patients), agent, hedged=hedged))
             continue
         if sub == "expel":
+            for item in items[index + 1:]:
+                if item.kind == "verb" or _is_place(item):
+                    break
+                if _is_party(item):
+                    item.extra["loser"] = True  # "drove the Nusra Front ... out of P"
             objects = _expelled_from(items, index, folded)
             if not objects and folded[verb.start:verb.start + 5] == "clear":
                 objects = _first_object(items, index, folded, allow_party=False)
@@ -452,15 +479,16 @@ def attributions(items: list[Item], folded: str, context: list[Item] | None = No
         if not objects:
             continue
         by_agent = _agent_after_place(items, objects[-1].end, folded, "by")
-        agent = by_agent or _agent_before(items, index)
+        agent = by_agent or _agent_before(items, index, folded)
         if agent is None or agent.start in framed_parties:
             continue
+        losers = _losers_after(items, index, folded)
         agents = _coordinated_parties(items, agent, folded) if by_agent is None else [agent]
         if respectively and len(agents) == len(objects) > 1:
-            found.extend(Attribution(f"active-{sub}", verb, (place,), party, hedged=hedged)
+            found.extend(Attribution(f"active-{sub}", verb, (place,), party, hedged=hedged, losers=losers)
                          for place, party in zip(objects, agents))
             continue
-        found.append(Attribution(f"active-{sub}", verb, tuple(objects), agent, hedged=hedged))
+        found.append(Attribution(f"active-{sub}", verb, tuple(objects), agent, hedged=hedged, losers=losers))
     return found
 
 

@@ -259,6 +259,9 @@ class Extractor:
         for place_item in found.places:
             for target in self._places_of(place_item, resolved, folded, sentence):
                 party, label, how = self._party(found.agent, target.place, target.side, context)
+                if how == "generic" and party in {self._party(loser, target.place, target.side, context)[0]
+                                                  for loser in found.losers}:
+                    continue  # "his fighters liberated P from the Islamic State": not the Islamic State
                 status = found.status
                 confidence = _BASE_CONFIDENCE["party" if how == "party" else how if how != "unknown" else "unknown"]
                 if status == "not-government":
