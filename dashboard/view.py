@@ -183,7 +183,7 @@ def details_html(row: Mapping, label_of: Mapping[str, str], limit: int | None = 
     kind = row.get("kind") or ""
     border = row.get("border") or ""
     where = f"{kind}{', ' + border if border else ''}"
-    facts = (f"last report {_iso(row.get('last_report'))} "
+    facts = (f"last report {escape_text(_iso(row.get('last_report')))} "
              f"({escape_text(row.get('staleness_days'))} days before the as-of date), "
              f"{escape_text(row.get('n_reports'))} report(s) for the current holder")
     return (f'<div class="bw-details" data-place="{escape_text(row["place_id"])}">'
@@ -229,7 +229,8 @@ def legend_parties(state: pd.DataFrame, parties: Mapping) -> list[tuple[str, str
         for names in state.loc[state["status"].eq("contested"), "parties"]:
             shown.update(names or [])
     order = list(parties)
-    return [(parties[p].label if p in parties else p, party_colour(p, {k: v.colour for k, v in parties.items()}))
+    colours = {k: v.colour for k, v in parties.items()}
+    return [(parties[p].label if p in parties else p, party_colour(p, colours))
             for p in sorted(shown, key=lambda p: (order.index(p) if p in order else len(order), p))]
 
 

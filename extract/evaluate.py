@@ -48,6 +48,7 @@ class Evaluation:
     by_construction: dict[str, Score] = field(default_factory=lambda: defaultdict(Score))
     errors: list[dict] = field(default_factory=list)
     reports: int = 0
+    outside_gazetteer: list[str] = field(default_factory=list)  # gold places the gazetteer lacks
 
     def table(self) -> str:
         lines = [f"{'measure':<32} {'P':>6} {'R':>6} {'F1':>6} {'TP':>5} {'FP':>5} {'FN':>5}"]
@@ -58,6 +59,9 @@ class Evaluation:
         for name in sorted(self.by_construction):
             row(f"  {name}", self.by_construction[name])
         lines.append(f"{self.reports} reports")
+        if self.outside_gazetteer:
+            lines.append(f"{len(self.outside_gazetteer)} gold claims not scored: their place is not in the gazetteer "
+                         f"({', '.join(sorted(set(self.outside_gazetteer)))})")
         return "\n".join(lines)
 
 
@@ -95,9 +99,11 @@ def evaluate(records: list[dict], extractor: Extractor) -> Evaluation:
         found_dated = {(c.place_id, c.party, c.status,
                         (c.event_date or c.report_date).isoformat() if (c.event_date or c.report_date) else None)
                        for c in claims}
-        gold = {(g["place"], g["party"], g.get("status", "controls")) for g in record.get("gold", [])}
+        known = [g for g in record.get("gold", []) if g["place"] in extractor.gazetteer.places]
+        result.outside_gazetteer += [g["place"] for g in record.get("gold", []) if g["place"] not in extractor.gazetteer.places]
+        gold = {(g["place"], g["party"], g.get("status", "controls")) for g in known}
         gold_dated = {(g["place"], g["party"], g.get("status", "controls"),
-                       _effective(g.get("event_date"), record.get("report_date"))) for g in record.get("gold", [])}
+                       _effective(g.get("event_date"), record.get("report_date"))) for g in known}
         result.place_party.add(gold, found)
         result.place_party_date.add(gold_dated, found_dated)
         for tag in record.get("construction") or ["untagged"]:

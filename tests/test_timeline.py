@@ -1,0 +1,292 @@
+"""The as-of state: latest claim at or before T, runs, contested, staleness, periods; checked by brute force."""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from datetime import date, timedelta
+
+import numpy as np
+import pandas as pd
+import pytest
+from helpers import GOVERNMENT, make_claim
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from geodata.store import claims_to_frame
+from geodata.timeline import STATE_COLUMNS, as_of, periods, prepare, timeline_dates
+
+D = date.fromisoformat
+
+
+def frame_of(*claims):
+    return claims_to_frame(claims)
+
+
+def state_at(claims, on=None, government=GOVERNMENT):
+    state = as_of(frame_of(*claims), D(on) if isinstance(on, str) else on, government)
+    return state.set_index("place_id")
+
+
+def rabia(party, event_date=None, report_date="2014-06-30", report_id="r1", **kw):
+    return make_claim("rabia", party, event_date=event_date, report_date=report_date, report_id=report_id, **kw)
+
+
+# -- latest claim at or before T ---------------------------------------------------------------
+@pytest.fixture
+def rabia_history():
+    return [
+        rabia("isil", "2014-06-10", "2014-06-11", "r1"),
+        rabia("krg", "2014-06-20", "2014-06-21", "r2"),
+        rabia("iraq-gov", None, "2014-06-25", "r3"),  # no event date: its report date counts
+    ]
+
+
+@pytest.mark.parametrize("on, party", [
+    ("2014-06-10", "isil"), ("2014-06-19", "isil"), ("2014-06-20", "krg"),
+    ("2014-06-24", "krg"), ("2014-06-25", "iraq-gov"), ("2015-01-01", "iraq-gov"),
+])
+def test_state_is_the_latest_claim_at_or_before_the_date(rabia_history, on, party):
+    assert state_at(rabia_history, on).loc["rabia", "party"] == party
+
+
+def test_nothing_known_before_the_first_claim(rabia_history):
+    state = as_of(frame_of(*rabia_history), D("2014-06-09"))
+    assert state.empty and list(state.columns) == STATE_COLUMNS
+
+
+def test_without_a_date_the_state_is_the_latest(rabia_history):
+    state = state_at(rabia_history)
+    assert state.loc["rabia", "party"] == "iraq-gov"
+    assert state.loc["rabia", "staleness_days"] == 0
+
+
+def test_event_date_wins_over_report_date():
+    # reported on the 30th about the 12th: on the 15th it is already known to be the case
+    claims = [rabia("isil", "2014-06-12", "2014-06-30", "r1"), rabia("krg", None, "2014-06-14", "r2")]
+    assert state_at(claims, "2014-06-13").loc["rabia", "party"] == "isil"
+    assert state_at(claims, "2014-06-15").loc["rabia", "party"] == "krg"
+    assert state_at(claims, "2014-06-11").empty
+
+
+def test_claims_with_neither_date_are_ignored():
+    undated = rabia("isil", None, None, "r9")
+    assert as_of(frame_of(undated)).empty
+    state = state_at([undated, rabia("krg", "2014-06-20")])
+    assert state.loc["rabia", "party"] == "krg" and state.loc["rabia", "n_reports"] == 1
+    assert len(prepare(frame_of(undated, rabia("krg", "2014-06-20")))) == 1
+
+
+def test_empty_frame_gives_an_empty_state_with_columns():
+    empty = claims_to_frame([])
+    state = as_of(empty, D("2014-06-01"))
+    assert state.empty and list(state.columns) == STATE_COLUMNS
+    assert as_of(empty).empty
+    assert periods(empty, "rabia").empty
+
+
+# -- runs: since, periods ----------------------------------------------------------------------
+def test_since_is_the_first_date_of_the_unbroken_run():
+    claims = [rabia("isil", day, report_id=f"r{n}") for n, day in
+              enumerate(["2014-06-10", "2014-06-12", "2014-06-15"])]
+    state = state_at(claims, "2014-06-16")
+    assert state.loc["rabia", "since"] == D("2014-06-10")
+    assert state.loc["rabia", "latest"] == D("2014-06-15")
+
+
+def test_a_change_of_party_starts_a_new_run():
+    claims = [rabia("isil", "2014-06-10", report_id="a"), rabia("isil", "2014-06-12", report_id="b"),
+              rabia("krg", "2014-06-20", report_id="c"), rabia("isil", "2014-06-25", report_id="d"),
+              rabia("isil", "2014-06-27", report_id="e")]
+    assert state_at(claims, "2014-06-22").loc["rabia", "since"] == D("2014-06-20")
+    back = state_at(claims, "2014-06-28").loc["rabia"]
+    assert (back["party"], back["since"]) == ("isil", D("2014-06-25"))  # not the 10th: the run was broken
+    assert back["n_reports"] == 2  # d and e, not a and b of the earlier run
+
+
+def test_periods_are_bands_of_one_holder():
+    claims = [rabia("isil", "2014-06-10", report_id="a"), rabia("isil", "2014-06-12", report_id="b"),
+              rabia("krg", "2014-06-20", report_id="c"), rabia("isil", "2014-06-25", report_id="d"),
+              make_claim("al-qaim", "isil", event_date="2014-06-01")]
+    bands = periods(frame_of(*claims), "rabia")
+    assert bands[["party", "start", "end"]].values.tolist() == [
+        ["isil", D("2014-06-10"), D("2014-06-20")],
+        ["krg", D("2014-06-20"), D("2014-06-25")],
+        ["isil", D("2014-06-25"), D("2014-06-25")],
+    ]
+    assert bands["reports"].tolist() == [2, 1, 1]
+    assert periods(frame_of(*claims), "trebil").empty
+
+
+# -- contested ---------------------------------------------------------------------------------
+def test_reports_disagreeing_on_the_same_date_are_contested_and_both_kept():
+    spokesman = rabia("iraq-gov", "2014-06-22", report_id="r1", source="State TV",
+                      evidence="A government spokesman said troops retook Rabia.")
+    officials = rabia("isil", "2014-06-22", report_id="r2", source="Wire",
+                      evidence="Officials at the crossing said militants still hold Rabia.")
+    row = state_at([spokesman, officials], "2014-06-23").loc["rabia"]
+    assert row["contested"] and row["status"] == "contested"
+    assert row["parties"] == ["iraq-gov", "isil"]
+    evidence = {s["evidence"] for s in row["sources"]}
+    assert evidence == {spokesman.evidence, officials.evidence}
+    assert {s["source"] for s in row["sources"]} == {"State TV", "Wire"}
+
+
+def test_agreement_on_the_latest_date_after_a_dispute_is_not_contested():
+    claims = [rabia("iraq-gov", "2014-06-22", report_id="r1"), rabia("isil", "2014-06-22", report_id="r2"),
+              rabia("isil", "2014-06-24", report_id="r3")]
+    row = state_at(claims, "2014-06-25").loc["rabia"]
+    assert not row["contested"] and row["status"] == "controls" and row["party"] == "isil"
+
+
+def test_not_government_against_the_government_is_contested():
+    claims = [rabia("unknown", "2014-06-22", report_id="r1", status="not-government"),
+              rabia("iraq-gov", "2014-06-22", report_id="r2")]
+    row = state_at(claims).loc["rabia"]
+    assert row["contested"] and row["status"] == "contested"
+    assert row["party"] == "iraq-gov"  # a named holder outranks "not the government"
+
+
+def test_not_government_against_a_non_government_party_agrees():
+    claims = [rabia("unknown", "2014-06-22", report_id="r1", status="not-government"),
+              rabia("isil", "2014-06-22", report_id="r2")]
+    row = state_at(claims).loc["rabia"]
+    assert not row["contested"]
+    assert (row["party"], row["status"]) == ("isil", "controls")
+
+
+def test_not_government_is_only_contested_with_the_parties_named_as_government():
+    claims = [rabia("unknown", "2014-06-22", report_id="r1", status="not-government"),
+              rabia("iraq-gov", "2014-06-22", report_id="r2")]
+    assert not state_at(claims, government=()).loc["rabia", "contested"]
+
+
+def test_a_correction_settles_a_dispute_on_its_date():
+    claims = [rabia("iraq-gov", "2014-06-22", report_id="r1"), rabia("isil", "2014-06-22", report_id="r2"),
+              rabia("isil", "2014-06-22", report_id="r3"),
+              rabia("iraq-gov", "2014-06-22", report_id="correction-1", construction="correction",
+                    confidence=1.0)]
+    row = state_at(claims).loc["rabia"]
+    assert row["party"] == "iraq-gov" and not row["contested"]
+
+
+# -- staleness and counts ------------------------------------------------------------------------
+def test_staleness_is_days_since_the_last_report_about_the_place():
+    claims = [rabia("isil", "2014-06-10", "2014-06-11", "r1"), rabia("isil", None, "2014-06-23", "r2"),
+              make_claim("al-qaim", "isil", event_date=None, report_date="2014-06-01", report_id="r3")]
+    state = state_at(claims, "2014-07-03")
+    assert state.loc["rabia", "last_report"] == D("2014-06-23")
+    assert state.loc["rabia", "staleness_days"] == 10
+    assert state.loc["al-qaim", "staleness_days"] == 32
+
+
+def test_n_reports_counts_distinct_reports_of_the_current_run():
+    claims = [rabia("krg", "2014-06-01", report_id="old"),
+              rabia("isil", "2014-06-10", report_id="a"),
+              rabia("isil", "2014-06-10", report_id="a", span=(100, 140)),  # same report, twice
+              rabia("isil", "2014-06-11", report_id="b"), rabia("isil", "2014-06-12", report_id="c")]
+    assert state_at(claims).loc["rabia", "n_reports"] == 3
+
+
+def test_prepare_is_reusable_across_dates(rabia_history):
+    prepared = prepare(frame_of(*rabia_history))
+    for on in ("2014-06-10", "2014-06-20", "2014-06-25"):
+        pd.testing.assert_frame_equal(as_of(prepared, D(on), GOVERNMENT),
+                                      as_of(frame_of(*rabia_history), D(on), GOVERNMENT))
+
+
+def test_timeline_dates_are_distinct_sorted_report_dates(rabia_history):
+    claims = [*rabia_history, rabia("isil", None, None, "r9"), rabia("krg", None, "2014-06-11", "r8")]
+    assert timeline_dates(frame_of(*claims)) == [D("2014-06-11"), D("2014-06-21"), D("2014-06-25")]
+
+
+# -- a brute-force reference -------------------------------------------------------------------
+def reference_state(claims, on, government):
+    """The as-of rules, one place and one day at a time, with no pandas."""
+    by_place = defaultdict(list)
+    for claim in claims:
+        day = claim.event_date or claim.report_date
+        if day is not None and (on is None or day <= on):
+            by_place[claim.place_id].append((day, claim))
+    if not by_place:
+        return {}
+    today = on or max(day for items in by_place.values() for day, _ in items)
+    out = {}
+    for place, items in by_place.items():
+        winners = []
+        for day in sorted({d for d, _ in items}):
+            groups = defaultdict(list)
+            for d, claim in items:
+                if d == day:
+                    groups[(claim.party, claim.status)].append(claim)
+
+            def rank(key, groups=groups):
+                party, status = key
+                return (-(0.5 if status == "not-government" else 1.0),
+                        -len({c.report_id for c in groups[key]}), -max(c.confidence for c in groups[key]), party)
+
+            winners.append((day, min(groups, key=rank)))
+        latest, (party, status) = winners[-1]
+        since = latest
+        for day, holder in reversed(winners):
+            if holder != (party, status):
+                break
+            since = day
+        at_latest = [c for d, c in items if d == latest]
+        named = {c.party for c in at_latest if c.status == "controls"}
+        contested = len(named) > 1 or (any(c.status == "not-government" for c in at_latest)
+                                       and bool(named & set(government)))
+        reported = [c.report_date for _, c in items if c.report_date is not None]
+        last_report = max(reported) if reported else latest
+        out[place] = {
+            "party": party, "status": "contested" if contested else status, "contested": contested,
+            "since": since, "latest": latest, "last_report": last_report,
+            "n_reports": len({c.report_id for d, c in items if d >= since and c.party == party}),
+            "staleness_days": (today - last_report).days,
+        }
+    return out
+
+
+START = date(2014, 6, 1)
+days = st.one_of(st.none(), st.integers(0, 9).map(lambda n: START + timedelta(days=n)))
+
+
+@st.composite
+def claim_sets(draw):
+    claims = []
+    for number in range(draw(st.integers(0, 14))):
+        status = draw(st.sampled_from(["controls", "controls", "not-government"]))
+        party = "unknown" if status == "not-government" else draw(
+            st.sampled_from(["isil", "krg", "iraq-gov", "syria-gov", "unknown"]))
+        claims.append(make_claim(
+            draw(st.sampled_from(["rabia", "al-qaim", "al-waleed"])), party, status=status,
+            event_date=draw(days), report_date=draw(days), report_id=draw(st.sampled_from("abcde")),
+            confidence=draw(st.sampled_from([0.4, 0.6, 0.9])), span=(number, number + 1)))
+    return claims
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(claims=claim_sets(), on=days)
+def test_as_of_matches_a_brute_force_reference(claims, on):
+    expected = reference_state(claims, on, GOVERNMENT)
+    state = as_of(claims_to_frame(claims), on, GOVERNMENT)
+    assert sorted(state["place_id"]) == sorted(expected)
+    got = {row["place_id"]: {key: row[key] for key in next(iter(expected.values()))}
+           for row in state.to_dict("records")} if expected else {}
+    for place, want in expected.items():
+        have = {k: (v.item() if isinstance(v, np.generic) else v) for k, v in got[place].items()}
+        assert have == want, place
+
+
+def test_as_of_is_fast_on_many_claims():
+    rng = np.random.default_rng(1)
+    parties = ["isil", "krg", "iraq-gov", "syria-gov"]
+    claims = [make_claim(f"place-{rng.integers(400)}", parties[rng.integers(4)],
+                         event_date=START + timedelta(days=int(rng.integers(300))),
+                         report_id=f"r{rng.integers(5000)}", span=(n, n + 1)) for n in range(20_000)]
+    frame = prepare(claims_to_frame(claims))
+    started = time.perf_counter()
+    state = as_of(frame, START + timedelta(days=150), GOVERNMENT)
+    elapsed = time.perf_counter() - started
+    assert len(state) == 400
+    assert elapsed < 2.0, f"as_of took {elapsed:.2f}s for 20,000 claims"
