@@ -111,10 +111,24 @@ class Extractor:
         for mention in find_dates(folded, report_date, start, end):
             items.append(control.Item("date", mention.start, mention.end, mention))
         items.sort(key=lambda i: (i.start, -i.end))
+        self._resolve_possessives(items)
         # An aggregate phrase contains country names and "crossings": keep only the aggregate.
         spans = [(i.start, i.end) for i in items if i.kind == "aggregate"]
         return [i for i in items if i.kind == "aggregate" or i.kind == "date"
                 or not any(a <= i.start and i.end <= b for a, b in spans)]
+
+    @staticmethod
+    def _resolve_possessives(items: list) -> None:
+        """"his men", "their forces": the party named last before them in the sentence."""
+        for index, item in enumerate(items):
+            if item.kind == "generic" and item.data == "possessive":
+                owner = next((i for i in reversed(items[:index]) if i.kind in ("party", "adjparty")
+                              or (i.kind == "generic" and i.data != "possessive")), None)
+                if owner is None:
+                    item.data = "armed-group"
+                else:
+                    item.kind = "party" if owner.kind == "party" else "generic"
+                    item.data = owner.data
 
     def _city_not_province(self, targets, folded: str, mention: Mention) -> bool:
         """"the city of Raqqa", "Daraa city", "the Beirut-Damascus highway": not the province itself."""
