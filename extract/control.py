@@ -113,7 +113,7 @@ _OBJECT_GAP = re.compile(
 _BEFORE_GAP = re.compile(
     r"""^(?:\s|,|'s|\b(?:the|a|an|and|or|as\s+well\s+as|border|crossing|crossings|point|points|post|posts|checkpoint|checkpoints|gate|terminal|town|city|district|province|governorate
     |area|region|itself|also|now|then|later|finally|eventually|reportedly|already|too|has|have|had|was|were|is|are|been|being|which|that|on|the\s+iraqi|the\s+syrian|side
-    |itself|remains?|remained|still|once\s+again|again|of|in|near|iraq|syria|jordan|turkey|most|much|parts?|large|swathes|all|entire|whole|both|two|three|other
+    |itself|remains?|remained|still|stayed|stays|stay|kept|once\s+again|again|of|in|near|iraq|syria|jordan|turkey|most|much|parts?|large|swathes|all|entire|whole|both|two|three|other
     |firmly|fully|securely|largely|mostly|effectively|entirely|wholly|partly|now\s+firmly|today)\b)*$""",
     re.VERBOSE,
 )
@@ -270,18 +270,23 @@ def _patients_before(items: list[Item], index: int, folded: str) -> list[Item]:
     verb = items[index]
     patients: list[Item] = []
     cursor = verb.start
-    skipping = False
-    for item in reversed(items[:index]):
-        if item.kind == "verb" and (item.extra.get("negated") or item.extra.get("denied")):
-            skipping = True  # "has not fallen to militants and remains in the hands of ..."
-            continue
-        if skipping and _is_party(item):
+    def negated_verb(position: int) -> bool:
+        return position >= 0 and items[position].kind == "verb" and bool(
+            items[position].extra.get("negated") or items[position].extra.get("denied"))
+
+    for position in range(index - 1, -1, -1):
+        item = items[position]
+        # "has not fallen to militants and remains in the hands of ...": step over the denied part
+        if negated_verb(position) or (_is_party(item) and negated_verb(position - 1)):
             continue
         if item.kind in ("verb", "party", "generic"):
             break
         if item.kind in ("date", "country"):
             continue
-        gap = re.sub(r",[^,]{1,60},", " ", _gap(folded, item.end, cursor)) if not patients else _gap(folded, item.end, cursor)
+        gap = _gap(folded, item.end, cursor)
+        if not patients:  # an apposition or a route ("on the Beirut-Damascus highway") between
+            gap = re.sub(r",[^,]{1,60},|\b(?:on|along|near|at|off)\s+the\s+[\w\s]{1,30}?\s(?:highway|road|route|river)\b",
+                         " ", gap)
         if not _BEFORE_GAP.match(gap) and not (patients == [] and len(gap.split()) <= 6 and "," not in gap):
             break
         patients.insert(0, item)
