@@ -312,9 +312,9 @@ def _corrections(gaz, store: ClaimStore, state: pd.DataFrame, place: str | None,
             target = st.selectbox("Place", place_ids, index=place_ids.index(place) if place in place_ids else 0,
                                   format_func=lambda p: f"{gaz.places[p].name} ({gaz.places[p].kind})")
             party_ids = list(gaz.parties)
-            party = st.selectbox("Holder", party_ids, format_func=lambda p: gaz.parties[p].label)
+            party = st.selectbox("Holder", party_ids, format_func=lambda p: gaz.parties[p].label, key="w_set_party")
             when = st.date_input("On", value=on)
-            note = st.text_input("Note (source, reason)")
+            note = st.text_input("Note (source, reason)", key="w_set_note")
             if st.form_submit_button("Save correction"):
                 number = store.add_correction("set", place_id=target, party=party, event_date=when,
                                               note=note, author=author)

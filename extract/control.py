@@ -278,12 +278,13 @@ def _patients_before(items: list[Item], index: int, folded: str) -> list[Item]:
         item = items[position]
         # "has not fallen to militants and remains in the hands of ...": step over the denied part
         if negated_verb(position) or (_is_party(item) and negated_verb(position - 1)):
+            cursor = item.start
             continue
         if item.kind in ("verb", "party", "generic"):
             break
         if item.kind in ("date", "country"):
             continue
-        gap = _gap(folded, item.end, cursor)
+        gap = re.sub(r"\b(?:not|never|no\s+longer|yet)\s*$", " ", _gap(folded, item.end, cursor))
         if not patients:  # an apposition or a route ("on the Beirut-Damascus highway") between
             gap = re.sub(r",[^,]{1,60},|\b(?:on|along|near|at|off)\s+the\s+[\w\s]{1,30}?\s(?:highway|road|route|river)\b",
                          " ", gap)
