@@ -247,7 +247,10 @@ def _add_reports(gaz, store: ClaimStore) -> None:
                                   help="Leave empty to take it from the page's metadata or dateline.")
     source = middle.text_input("Source", key="w_source", placeholder="e.g. AFP")
     url = right.text_input("Link (pasted report)", key="w_url", placeholder="https://…")
-    if st.button("Preview claims", key="w_preview", disabled=not (files or text.strip())):
+    if st.button("Preview claims", key="w_preview"):
+        if not (files or text.strip()):
+            st.warning("Choose files or paste a report first.")
+            return
         options = InputOptions(report_date=report_date, source=source.strip())
         reports = []
         for upload in files or []:
@@ -315,7 +318,7 @@ def _corrections(gaz, store: ClaimStore, state: pd.DataFrame, place: str | None,
             party = st.selectbox("Holder", party_ids, format_func=lambda p: gaz.parties[p].label, key="w_set_party")
             when = st.date_input("On", value=on)
             note = st.text_input("Note (source, reason)", key="w_set_note")
-            if st.form_submit_button("Save correction"):
+            if st.form_submit_button("Save correction", key="w_set_save"):
                 number = store.add_correction("set", place_id=target, party=party, event_date=when,
                                               note=note, author=author)
                 st.session_state["flash"] = (f"Correction {number}: {gaz.places[target].name} held by "

@@ -83,6 +83,7 @@ _CUE_CLAUSE = re.compile(
     r"|if\s|whether|unless|in\s+case|contrary\s+to|instead\s+of|rather\s+than"
     r"|expect(?:s|ed|ing)?|predict(?:s|ed|ing)?|fear(?:s|ed)?\s+that|warn(?:s|ed)?\s+that|risk\s+of|in\s+danger\s+of)\b"
 )
+_SAYING = re.compile(r",\s*(?:saying|adding|insisting|arguing|stressing|explaining|noting)\b")
 _HEDGE = re.compile(r"\b(?:reportedly|claimed|claims|allegedly|purportedly|unverified|unconfirmed|rumou?rs?|said\s+to|appears\s+to|apparently)\b")
 _PARTICIPLE = re.compile(r"^(?:\w+ed|taken|retaken|re\s+taken|held|overrun|won|swept|lost|run|retained)\b")
 _HAD = re.compile(r"\b(?:had|had\s+long|had\s+previously|had\s+been|formerly|previously|once|used\s+to)\s+(?:\w+ly\s+)?$")
@@ -180,7 +181,9 @@ def verbs_in(folded: str, start: int, end: int) -> list[Item]:
         near = _CUE_NEAR.search(before)
         item.extra["negated"] = bool(near) and not _CUE_NEAR_EXCEPTIONS.search(before)
         clause_before = folded[start:match.start()]
-        item.extra["denied"] = bool(_CUE_CLAUSE.search(clause_before))
+        # "denied it, saying his men still controlled the post": the denial ends at "saying"
+        own = _SAYING.split(clause_before)[-1]
+        item.extra["denied"] = bool(_CUE_CLAUSE.search(own))
         item.extra["hedged"] = bool(_HEDGE.search(clause_before))
         items.append(item)
     return items
@@ -490,6 +493,8 @@ def attributions(items: list[Item], folded: str, context: list[Item] | None = No
             continue
         losers = _losers_after(items, index, folded)
         agents = _coordinated_parties(items, agent, folded) if by_agent is None else [agent]
+        if agent.kind == "generic" and any(a.kind == "party" for a in agents) and not respectively:
+            agent = [a for a in agents if a.kind == "party"][-1]  # "Turkish troops and allied rebels"
         if respectively and len(agents) == len(objects) > 1:
             found.extend(Attribution(f"active-{sub}", verb, (place,), party, hedged=hedged, losers=losers)
                          for place, party in zip(objects, agents))
@@ -503,7 +508,8 @@ def _coordinated_parties(items: list[Item], last: Item, folded: str) -> list[Ite
     parties = [last]
     position = items.index(last)
     for item in reversed(items[:position]):
-        if _is_party(item) and re.match(r"^(?:\s|,|\band\b|\bthe\b)*$", _gap(folded, item.end, parties[0].start)):
+        if _is_party(item) and re.match(r"^(?:\s|,|\band\b|\bthe\b|\ballied\b|\bits\b|\btheir\b)*$",
+                                        _gap(folded, item.end, parties[0].start)):
             parties.insert(0, item)
         else:
             break

@@ -69,9 +69,9 @@ class Extractor:
                 clause_items += control.verbs_in(folded, c_start, c_end)
                 clause_items.sort(key=lambda i: (i.start, -i.end))
                 for found in control.attributions(clause_items, folded, sentence_items):
-                    claims.extend(self._claims(found, sentence_items, resolved_refs, text, folded,
-                                               (s_start, s_end), (c_start, c_end), report_date,
-                                               source, url, report_id, context))
+                    claims.extend(self._claims(found, sentence_items + [i for i in clause_items if i.kind == "verb"],
+                                               resolved_refs, text, folded, (s_start, s_end), (c_start, c_end),
+                                               report_date, source, url, report_id, context))
         return _merge(claims)
 
     # -- steps -------------------------------------------------------------------------------
@@ -246,7 +246,8 @@ class Extractor:
     def _event_date(found: control.Attribution, items, folded, sentence, clause):
         scope_start = min([found.verb.start] + [p.start for p in found.places]
                           + ([found.agent.start] if found.agent is not None else []))
-        scope_end = clause[1]
+        # The verb's scope ends where the next verb starts ("control P, which they recaptured on 3 Nov").
+        scope_end = min([clause[1]] + [i.start for i in items if i.kind == "verb" and i.start > found.verb.end])
         candidates = []
         for item in items:
             if item.kind != "date" or item.data.value is None:
