@@ -85,13 +85,14 @@ _CUE_CLAUSE = re.compile(
 )
 _SAYING = re.compile(r",\s*(?:saying|adding|insisting|arguing|stressing|explaining|noting)\b")
 _HEDGE = re.compile(r"\b(?:reportedly|claimed|claims|allegedly|purportedly|unverified|unconfirmed|rumou?rs?|said\s+to|appears\s+to|apparently)\b")
+_FOLLOWED_BY_BY = re.compile(r"\s+(?:(?:on|in|late|early|during)\s+[\w\s]{1,20}?\s+)?by\b")
 _PARTICIPLE = re.compile(r"^(?:\w+ed|taken|retaken|re\s+taken|held|overrun|won|swept|lost|run|retained)\b")
 _HAD = re.compile(r"\b(?:had|had\s+long|had\s+previously|had\s+been|formerly|previously|once|used\s+to)\s+(?:\w+ly\s+)?$")
 CLAUSE_BREAK = re.compile(r";|\s(?:while|whereas|but|although|though|however|meanwhile|even\s+as)\s|:\s")
 REFERENCE = re.compile(
     r"""\b(?P<ordinal>the\s+(?:first|second|third|former|latter))\b(?!\s+(?:time|day|week|crossing|of|one|two|three|half|phase))
     |\b(?P<both>both(?:\s+(?:crossings|border\s+crossings|posts|of\s+them))?|the\s+two\s+(?:crossings|border\s+crossings|posts|border\s+posts))\b
-    |\b(?P<definite>the\s+(?:(?:main|key|strategic|vital|nearby|same|remote|desert|official|border|frontier|iraqi|syrian)\s+){0,2}(?:crossing(?:\s+point)?|border\s+post|border\s+point|border\s+gate|checkpoint|post|frontier\s+post|terminal|gate|border\s+town|frontier\s+town|town|province|governorate)|the\s+town's\s+(?:border\s+)?crossing)\b(?!\s+(?:with|to|between|of|at|into|near))
+    |\b(?P<definite>the\s+(?:(?:main|key|strategic|vital|nearby|same|remote|desert|official|border|frontier|iraqi|syrian)\s+){0,2}(?:crossing(?:\s+point)?|border\s+post|border\s+point|border\s+gate|checkpoint|post|frontier\s+post|terminal|gate|border\s+town|frontier\s+town|town|province|governorate)|the\s+town's\s+(?:border\s+)?crossing)\b(?!\s+(?:to|between|of|at|into|near))
     |\b(?P<pronoun>it|which)\b(?!\s+(?:said|says|added|seems|appears|remains\s+unclear|is\s+unclear|was\s+unclear|is\s+not\s+clear|was\s+not\s+clear|would|will|could|may))""",
     re.VERBOSE,
 )
@@ -175,8 +176,10 @@ def verbs_in(folded: str, start: int, end: int) -> list[Item]:
         sub = _verb_class(match)
         before = folded[max(start, match.start() - 60):match.start()]
         item = Item("verb", match.start(), match.end(), sub=sub)
+        after = folded[match.end():match.end() + 40]
         item.extra["passive"] = sub in ("fell", "heldby") or (
-            bool(_PASSIVE_AUX.search(before)) and bool(_PARTICIPLE.match(match.group())))
+            bool(_PARTICIPLE.match(match.group()))
+            and (bool(_PASSIVE_AUX.search(before)) or bool(_FOLLOWED_BY_BY.match(after))))
         item.extra["had"] = bool(_HAD.search(before))
         near = _CUE_NEAR.search(before)
         item.extra["negated"] = bool(near) and not _CUE_NEAR_EXCEPTIONS.search(before)
@@ -221,6 +224,10 @@ def merge_party_phrases(items: list[Item], folded: str) -> list[Item]:
     return merged
 
 
+_PARTIAL = re.compile(r"\b(?:(?:large|small|some|several|many|other)\s+)?(?:parts?|pockets|areas|corners|enclaves|villages|towns)"
+                      r"\s+(?:of|in)\s+(?:the\s+)?$")
+
+
 def _without_dates(items: list[Item], folded: str, start: int, end: int) -> str:
     """The text between two offsets with date phrases blanked ("took P on June 21 and Q")."""
     gap = folded[start:end]
@@ -235,6 +242,7 @@ def _first_object(items: list[Item], index: int, folded: str, allow_party: bool)
     verb = items[index]
     objects: list[Item] = []
     cursor = verb.end
+    in_part = False
     for item in items[index + 1:]:
         if item.kind == "verb":
             break
@@ -250,9 +258,16 @@ def _first_object(items: list[Item], index: int, folded: str, allow_party: bool)
         gap = _without_dates(items, folded, cursor, item.start)
         if allow_party and not objects:
             gap = re.sub(r"^\s*(?:out\s+of|from|away\s+from|of)\s", " ", gap)
+        partial = _PARTIAL.search(gap)
+        if partial:
+            gap = gap[:partial.start()]
+            in_part = True
+        elif re.search(r"\b(?:as\s+well\s+as|the|plus|along\s+with)\b", gap):
+            in_part = False
         if not _OBJECT_GAP.match(gap):
             break
-        objects.append(item)
+        if not in_part:  # "holds parts of Daraa province as well as the crossing": not the province
+            objects.append(item)
         cursor = item.end
     return objects
 
@@ -295,6 +310,8 @@ def _patients_before(items: list[Item], index: int, folded: str) -> list[Item]:
             break
         patients.insert(0, item)
         cursor = item.start
+        if item.kind == "ref":
+            break  # "Of Trebil and al-Waleed, the former is ...": the reference is the whole subject
     if len(patients) > 1 and re.search(r"\b(?:in|of)\s+(?:the\s+)?$", _gap(folded, patients[-2].end, patients[-1].start)):
         patients.pop()  # "Haji Omaran in Erbil province, is controlled by": Erbil only locates it
     return patients

@@ -103,8 +103,13 @@ class Extractor:
         for match in control.REFERENCE.finditer(folded, start, end):
             if any(a < match.end() and match.start() < b for a, b in taken):
                 continue
-            items.append(control.Item("ref", match.start(), match.end(), None, sub=match.lastgroup,
-                                      extra={"text": match.group()}))
+            extra = {"text": match.group()}
+            with_country = re.match(r"\s+with\s+([\w']+)", folded[match.end():match.end() + 30])
+            if with_country:
+                if with_country.group(1) not in self._adjectives:
+                    continue  # "the crossing with Jordan" we cannot place is not a reference
+                extra["with"] = self._adjectives[with_country.group(1)]
+            items.append(control.Item("ref", match.start(), match.end(), None, sub=match.lastgroup, extra=extra))
         for match in control.AGGREGATE.finditer(folded, start, end):
             items.append(control.Item("aggregate", match.start(), match.end(), None,
                                       extra={"scope": match.group("scope")}))
@@ -197,8 +202,9 @@ class Extractor:
         flat = [e for g in history for e in g]
         if kind == "definite":
             wanted = "province" if words[-1] in ("province", "governorate") else "crossing"
+            country = item.extra.get("with")  # "the crossing with Turkey": a crossing on that border
             for entry in reversed(flat):
-                if entry.place.kind == wanted:
+                if entry.place.kind == wanted and (country is None or country in entry.place.countries):
                     return marked([entry])
             return []
         recent = [e for e in flat if (e.antecedent_start or 0) >= sentence_start - 400]

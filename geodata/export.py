@@ -134,7 +134,10 @@ def to_table(state: pd.DataFrame) -> pd.DataFrame:
     """The export's fields as flat columns (``sources`` as a JSON string) for CSV and GeoPackage."""
     table = state.rename(columns={"place_id": "id", "place": "name"}).copy()
     if "sources" in table.columns:
-        table["sources"] = table["sources"].map(lambda s: json.dumps(s, ensure_ascii=False, default=str))
+        # the same values as the GeoJSON's sources (no NaN: that is not JSON)
+        table["sources"] = table["sources"].map(lambda s: json.dumps(
+            [{k: _plain(v) for k, v in item.items()} for item in s] if isinstance(s, list) else s,
+            ensure_ascii=False, default=str))
     if "parties" in table.columns:
         table["parties"] = table["parties"].map(lambda s: "|".join(s) if isinstance(s, list) else s)
     for column in ("since", "last_report", "latest", "report_date", "event_date"):

@@ -146,8 +146,14 @@ def _sources(at_latest: pd.DataFrame, run_claims: pd.DataFrame) -> pd.Series:
     columns = ["source", "url", "report_date", "event_date", "evidence", "party", "status", "claim_key", "confidence"]
     records = both[["place_id", *columns]].copy()
     for column in ("report_date", "event_date"):
-        records[column] = records[column].map(lambda d: d.isoformat() if isinstance(d, date) else None)
-    return records.groupby("place_id")[columns].apply(lambda g: g.to_dict("records"))
+        # object dtype: a str column would turn a missing date into NaN instead of None
+        records[column] = pd.Series([d.isoformat() if isinstance(d, date) else None for d in records[column]],
+                                    index=records.index, dtype=object)
+    # One pass over the rows; a groupby-apply costs a pandas call per place (seconds for 10,000 places).
+    grouped: dict[str, list[dict]] = {}
+    for place, record in zip(records["place_id"], records[columns].to_dict("records")):
+        grouped.setdefault(place, []).append(record)
+    return pd.Series(grouped, dtype=object)
 
 
 def periods(frame: pd.DataFrame, place_id: str) -> pd.DataFrame:

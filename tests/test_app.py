@@ -144,7 +144,7 @@ def test_add_report_preview_then_save(store_copy, monkeypatch):
     at.date_input(key="w_report_date").set_value(date(2018, 1, 10))
     at.text_input(key="w_source").input("Our notes")
     _ok(at.button(key="w_preview").click().run())
-    preview = at.dataframe(key="w_preview_table").value
+    preview = next(d.value for d in at.dataframe if "Evidence" in d.value.columns)
     assert list(preview["Place"]) == ["Rabia"] and "Syrian Democratic Forces" in preview["Holder"].iloc[0]
     assert ClaimStore(store_copy).counts()["reports"] == len(DATES)  # nothing stored yet
     _ok(at.button(key="w_save").click().run())
