@@ -19,7 +19,7 @@ from dashboard import filters as urlstate
 from dashboard import mapview, view
 from dashboard.app_runner import STATIC_DIR
 from dashboard.assets import install_static_assets
-from dashboard.style import STALE_DAYS, legend_html, swatch_html
+from dashboard.style import chip_css, legend_html, swatch_html
 from extract.pipeline import EXTRACTOR_VERSION, Extractor
 from extract.sources import InputOptions
 from geodata.export import Filters
@@ -170,6 +170,7 @@ def _filters(gaz, frame: pd.DataFrame) -> tuple[list[str], list[str], list[str],
     label = {p: (gaz.parties[p].label if p in gaz.parties else p) for p in party_options}
     parties = st.sidebar.multiselect("Controlling party", party_options, key="w_parties",
                                      format_func=label.get, placeholder="All parties")
+    st.html(chip_css([(label[p], colours.get(p, "#777777")) for p in party_options]))
     st.sidebar.html("".join(
         f'<div style="font-size:0.8rem;line-height:1.5;{"" if not parties or p in parties else "opacity:.35"}">'
         f"{swatch_html(colours.get(p, '#777777'))}{view.escape_text(label[p])}</div>"

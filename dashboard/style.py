@@ -59,6 +59,46 @@ def party_colour(party: str, colours: Mapping[str, str]) -> str:
     return safe_colour(colours.get(party))
 
 
+def text_colour(background: str) -> str:
+    """Black or white, whichever reads better on ``background`` (WCAG relative luminance).
+
+    Examples
+    --------
+    >>> text_colour("#000000"), text_colour("#F0E442")
+    ('#ffffff', '#000000')
+    """
+    colour = safe_colour(background).lstrip("#")
+    if len(colour) == 3:
+        colour = "".join(c * 2 for c in colour)
+    channels = []
+    for i in (0, 2, 4):
+        c = int(colour[i:i + 2], 16) / 255
+        channels.append(c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4)
+    luminance = 0.2126 * channels[0] + 0.7152 * channels[1] + 0.0722 * channels[2]
+    return "#000000" if luminance > 0.179 else "#ffffff"
+
+
+def _css_string(text: str) -> str:
+    """``text`` as a CSS string literal (for attribute selectors)."""
+    return '"' + "".join(c if c.isalnum() or c in " -_()/.,'" else f"\\{ord(c):x} " for c in text) + '"'
+
+
+def chip_css(labels_colours: Sequence[tuple[str, str]]) -> str:
+    """CSS that paints the party multiselect's chips and options in the party colours.
+
+    Streamlit's multiselect chips carry the option label as ``aria-label``; options in the
+    open list are ``role="option"`` elements whose text is the label.
+    """
+    rules = []
+    for label, colour in labels_colours:
+        colour = safe_colour(colour)
+        rules.append(f'section[data-testid="stSidebar"] span[data-tag][aria-label={_css_string(label)}] '
+                     f"{{background:{colour};color:{text_colour(colour)};}}")
+        rules.append(f'section[data-testid="stSidebar"] span[data-tag][aria-label={_css_string(label)}] button '
+                     f"{{color:{text_colour(colour)};}}")
+    return "<style>" + "".join(rules) + "</style>"
+
+
 def is_stale(staleness_days, stale_days: int = STALE_DAYS) -> bool:
     """Whether the latest report on a place is older than ``stale_days`` (unknown age: not stale)."""
     try:

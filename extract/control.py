@@ -397,7 +397,7 @@ def _framed(items: list[Item], folded: str) -> list[Attribution]:
         if patients:
             negated = bool(_CUE_NEAR.search(folded[max(0, item.start - 60):item.start - len(before.split()[-1]) - 1]))
             if not negated:
-                found.append(Attribution(f"under-control", verb, tuple(patients), item))
+                found.append(Attribution("under-control", verb, tuple(patients), item))
     return found
 
 
