@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import codecs
 import csv
-import io
 import json
 import sys
 from collections.abc import Iterable, Iterator
@@ -20,7 +19,9 @@ TEXT_SUFFIXES = {".txt", ".text", ".md", ""}
 HTML_SUFFIXES = {".html", ".htm", ".xhtml"}
 JSONL_SUFFIXES = {".jsonl", ".ndjson"}
 CSV_SUFFIXES = {".csv"}
-MAX_FILE_BYTES = 256 * 1024 * 1024
+# One report is an article, not a corpus: a bigger single file is refused with advice to split it,
+# which keeps memory bounded (batches are streamed record by record instead).
+MAX_REPORT_BYTES = 16 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -142,12 +143,22 @@ def _batch_record(name: str, record, options: InputOptions) -> Report | Skipped:
         return Skipped(name, str(error))
 
 
-def read_jsonl(lines: Iterable[str], label: str, options: InputOptions) -> Iterator[Report | Skipped]:
-    """Stream a JSON Lines batch; a bad line is skipped with its line number."""
+def read_jsonl(lines: Iterable[str | bytes], label: str, options: InputOptions) -> Iterator[Report | Skipped]:
+    """Stream a JSON Lines batch (text or raw byte lines); a bad line is skipped with its number."""
     for number, line in enumerate(lines, start=1):
+        name = f"{label}, line {number}"
+        if isinstance(line, bytes):
+            if len(line) > MAX_REPORT_BYTES:
+                yield Skipped(name, f"record is {len(line) // 2**20} MiB; one report may be at most "
+                                    f"{MAX_REPORT_BYTES // 2**20} MiB")
+                continue
+            try:
+                line = _decode_line(line)
+            except UnreadableInput as error:
+                yield Skipped(name, str(error))
+                continue
         if not line.strip():
             continue
-        name = f"{label}, line {number}"
         try:
             record = json.loads(line)
         except ValueError as error:
@@ -158,7 +169,7 @@ def read_jsonl(lines: Iterable[str], label: str, options: InputOptions) -> Itera
 
 def read_csv_batch(text_stream, label: str, options: InputOptions) -> Iterator[Report | Skipped]:
     """Stream a CSV batch with a header row (``text`` or ``html``, ``report_date``, ``source``...)."""
-    csv.field_size_limit(MAX_FILE_BYTES)
+    csv.field_size_limit(MAX_REPORT_BYTES)
     reader = csv.DictReader(text_stream)
     if not reader.fieldnames or not {"text", "html"} & set(reader.fieldnames):
         yield Skipped(label, "CSV batch needs a 'text' or 'html' column")
@@ -169,10 +180,32 @@ def read_csv_batch(text_stream, label: str, options: InputOptions) -> Iterator[R
 
 def _read_bytes(path: Path) -> bytes:
     size = path.stat().st_size
-    if size > MAX_FILE_BYTES:
-        raise UnreadableInput(f"file is {size // 2**20} MiB; the limit for one report is "
-                              f"{MAX_FILE_BYTES // 2**20} MiB (split it into a JSONL batch)")
+    if size > MAX_REPORT_BYTES:
+        raise UnreadableInput(f"file is {size // 2**20} MiB; one report may be at most "
+                              f"{MAX_REPORT_BYTES // 2**20} MiB (split it into a JSONL or CSV batch)")
     return path.read_bytes()
+
+
+def _csv_encoding(path: Path) -> str:
+    """The encoding of a CSV batch, judged from its first 64 KiB (the rest is streamed)."""
+    with open(path, "rb") as handle:
+        head = handle.read(65536)
+    if head.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    try:
+        head.decode("utf-8")
+        return "utf-8"
+    except UnicodeDecodeError as error:
+        if error.start > len(head) - 4:
+            return "utf-8"  # a character cut by the 64 KiB boundary
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(head, cp_isolation=["cp1252", "cp1256", "utf-8"]).best()
+    if best is None:
+        raise UnreadableInput("CSV batch is not text in UTF-8, UTF-16, Windows-1252 or Windows-1256")
+    return best.encoding
 
 
 def read_file(path: Path, options: InputOptions) -> Iterator[Report | Skipped]:
@@ -182,12 +215,11 @@ def read_file(path: Path, options: InputOptions) -> Iterator[Report | Skipped]:
     try:
         if suffix in JSONL_SUFFIXES:
             with open(path, "rb") as handle:
-                lines = (_decode_line(raw) for raw in handle)
-                yield from read_jsonl(lines, name, options)
+                yield from read_jsonl(handle, name, options)
             return
         if suffix in CSV_SUFFIXES:
-            text = decode(_read_bytes(path))
-            yield from read_csv_batch(io.StringIO(text, newline=""), name, options)
+            with open(path, encoding=_csv_encoding(path), errors="replace", newline="") as handle:
+                yield from read_csv_batch(handle, name, options)
             return
         text = decode(_read_bytes(path))
     except (OSError, UnreadableInput) as error:
@@ -208,6 +240,7 @@ def _decode_line(raw: bytes) -> str:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         return decode(raw)
+
 
 
 def expand_paths(paths: Iterable[str]) -> Iterator[Path | str]:
