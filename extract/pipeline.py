@@ -26,7 +26,7 @@ _DATE_RANK = {"iso": 0, "dmy": 0, "mdy": 0, "dm": 0, "md": 0, "weekday": 1, "yes
 
 def report_id_of(text: str) -> str:
     """Content hash of a report's cleaned text: the identity the store deduplicates on."""
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 @dataclass

@@ -112,6 +112,8 @@ def make_report(name: str, body: str, is_html: bool, options: InputOptions, fiel
     article's dateline. Never from boilerplate, which is dropped before the dateline is read.
     """
     fields = fields or {}
+    # Lone surrogates (from JSON "\ud800" escapes) cannot be stored or hashed: replace them.
+    body = _storable(body)
     cleaned: CleanText = clean_html(body) if is_html else clean_plain_text(body)
     report_date, origin = options.report_date, "given" if options.report_date else ""
     if report_date is None and fields.get("report_date"):
@@ -122,10 +124,14 @@ def make_report(name: str, body: str, is_html: bool, options: InputOptions, fiel
         found = dateline_date(fold(cleaned.text))
         if found is not None:
             report_date, origin = found, "dateline"
-    source = str(fields.get("source") or options.source or cleaned.source or "")
+    source = _storable(fields.get("source") or options.source or cleaned.source or "")
     return Report(name=name, text=cleaned.text, report_date=report_date, source=source,
-                  url=str(fields.get("url") or ""), title=str(fields.get("title") or cleaned.title or ""),
+                  url=_storable(fields.get("url") or ""), title=_storable(fields.get("title") or cleaned.title or ""),
                   date_origin=origin)
+
+
+def _storable(value) -> str:
+    return str(value).encode("utf-8", "replace").decode("utf-8")
 
 
 def _batch_record(name: str, record, options: InputOptions) -> Report | Skipped:
