@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from bisect import bisect_left
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date
@@ -60,7 +61,10 @@ class Extractor:
         context = self._report_context(mentions)
         history: list[list[_Resolved]] = []  # groups of coordinated places, in text order
         claims: list[Claim] = []
+        place_starts = [m.start for m in mentions if m.kind == "place"]
         for s_start, s_end in split_sentences(text):
+            if not self._may_claim(folded, place_starts, s_start, s_end):
+                continue  # most sentences of a report name no place: skip them cheaply
             sentence_items = self._items(text, folded, mentions, s_start, s_end, report_date)
             resolved_refs: dict[int, list[_Resolved]] = {}
             self._resolve_references(sentence_items, folded, history, resolved_refs, s_start)
@@ -75,6 +79,14 @@ class Extractor:
         return _merge(claims)
 
     # -- steps -------------------------------------------------------------------------------
+    @staticmethod
+    def _may_claim(folded: str, place_starts: list[int], start: int, end: int) -> bool:
+        """Whether a sentence names a place, refers back to one, or speaks of all crossings."""
+        index = bisect_left(place_starts, start)
+        if index < len(place_starts) and place_starts[index] < end:
+            return True
+        return bool(control.REFERENCE.search(folded, start, end) or control.AGGREGATE.search(folded, start, end))
+
     def _report_context(self, mentions: list[Mention]) -> dict:
         groups = {t for m in mentions if m.kind == "party" for t in m.targets
                   if self.gazetteer.parties[t].kind in ("armed-group", "other")}
