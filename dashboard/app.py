@@ -1,4 +1,4 @@
-"""The Streamlit page: reads the store and the URL, draws widgets, map and panels; logic lives in view/filters/style/mapview.
+"""The Streamlit page: reads the store and the URL, draws widgets, map and panels (logic: view, filters, mapview).
 
 Run it with ``borderwatch serve`` (which sets ``BORDERWATCH_DB``, ``BORDERWATCH_TILES`` and
 optionally ``BORDERWATCH_GAZETTEER``, and serves the map's JS/CSS from ``dashboard/static``).
@@ -170,8 +170,9 @@ def _filters(gaz, frame: pd.DataFrame) -> tuple[list[str], list[str], list[str],
     label = {p: (gaz.parties[p].label if p in gaz.parties else p) for p in party_options}
     parties = st.sidebar.multiselect("Controlling party", party_options, key="w_parties",
                                      format_func=label.get, placeholder="All parties")
-    st.html(chip_css([(label[p], colours.get(p, "#777777")) for p in party_options]))
-    st.sidebar.html("".join(
+    # One block with the swatches, so the chip colours stay in the sidebar's flow (a style-only
+    # st.html goes to a separate container).
+    st.sidebar.html(chip_css([(label[p], colours.get(p, "#777777")) for p in party_options]) + "".join(
         f'<div style="font-size:0.8rem;line-height:1.5;{"" if not parties or p in parties else "opacity:.35"}">'
         f"{swatch_html(colours.get(p, '#777777'))}{view.escape_text(label[p])}</div>"
         for p in party_options))
@@ -189,7 +190,7 @@ def _filters(gaz, frame: pd.DataFrame) -> tuple[list[str], list[str], list[str],
 
 
 # -- panels ------------------------------------------------------------------------------------
-def _details(gaz, state: pd.DataFrame, shown: pd.DataFrame, frame: pd.DataFrame) -> str | None:
+def _details(gaz, state: pd.DataFrame, shown: pd.DataFrame) -> str | None:
     """The selected place: status, since and evidence; returns its id."""
     label_of = {p: gaz.parties[p].label for p in gaz.parties}
     options = list(shown.sort_values(["kind", "place"])["place_id"])
@@ -222,9 +223,10 @@ def _history(gaz, frame: pd.DataFrame, place: str | None, on: date) -> None:
     holders = list(dict.fromkeys(bands["holder"]))
     colours = [bands.loc[bands["holder"] == h, "colour"].iloc[0] for h in holders]
     name = gaz.places[place].name if place in gaz.places else place
-    chart = alt.Chart(bands).mark_bar(height=16, cornerRadius=2).encode(
+    chart = alt.Chart(bands).mark_bar(cornerRadius=2).encode(
         x=alt.X("start:T", title=None), x2="end:T",
-        y=alt.Y("holder:N", title=None, sort=holders),
+        y=alt.Y("holder:N", title=None, sort=holders, scale=alt.Scale(paddingInner=0.35),
+                axis=alt.Axis(labelLimit=260, labelOverlap=False)),
         color=alt.Color("holder:N", scale=alt.Scale(domain=holders, range=colours), legend=None),
         tooltip=[alt.Tooltip("holder:N", title="Holder"), alt.Tooltip("status:N", title="Status"),
                  alt.Tooltip("start:T", title="From"), alt.Tooltip("end:T", title="To"),
@@ -232,8 +234,9 @@ def _history(gaz, frame: pd.DataFrame, place: str | None, on: date) -> None:
     )
     rule = alt.Chart(pd.DataFrame({"as_of": [pd.Timestamp(on)]})).mark_rule(color="#d7191c", strokeDash=[4, 3]) \
         .encode(x="as_of:T")
-    st.altair_chart((chart + rule).properties(title=f"{name}: control periods", height=40 + 28 * len(holders)),
-                    width="stretch")
+    plot_height = 34 * len(holders)
+    st.altair_chart((chart + rule).properties(title=f"{name}: control periods", height=plot_height),
+                    width="stretch", height=plot_height + 70)  # + title and date axis
     st.caption("Bands run from one reported change of holder to the next; the dashed line is the as-of date.")
 
 
@@ -327,9 +330,12 @@ def _corrections(gaz, store: ClaimStore, state: pd.DataFrame, place: str | None,
                 st.rerun()
 
 
-def _empty_store(gaz, store: ClaimStore) -> None:
+def _empty_store(gaz, store: ClaimStore, reports: int) -> None:
+    opening = ("The store has no reports yet." if not reports else
+               f"The store has {_count(reports, 'report')} but none with a report date, so there is no "
+               "timeline to show. Add dated reports (or give a report date when you add them).")
     st.info(
-        "The store has no reports yet. Add some below (upload files or paste a report), or from a "
+        f"{opening} Add some below (upload files or paste a report), or from a "
         f"terminal:\n\n```\nborderwatch extract REPORTS_FOLDER --db {store.db}\n```\n\n"
         "To look around first, load the demo reports (our own summaries of documented 2014–2017 "
         "events, sources cited in `dashboard/demo/SOURCES.md`).")
@@ -349,10 +355,15 @@ def _count(number: int, noun: str) -> str:
 
 # -- the page ----------------------------------------------------------------------------------
 def main() -> None:
+    """Draw the page once (Streamlit runs this script again on every interaction)."""
     st.set_page_config(page_title="Borderwatch", page_icon="🗺️", layout="wide")
     _assets()
-    gaz = _gazetteer(EXTRA)
-    store = _store(DB)
+    try:
+        gaz = _gazetteer(EXTRA)
+        store = _store(DB)
+    except (StoreError, ValueError) as error:  # GazetteerError is a ValueError
+        st.error(f"Borderwatch cannot start: {error}")
+        st.stop()
     st.title("Borderwatch")
     st.caption("Who controls which border crossing, and since when — from news reports.")
     if "flash" in st.session_state:
@@ -365,7 +376,7 @@ def main() -> None:
     version = _version(store)
     frame, dates = _claims(store.db, version)
     if not dates:
-        _empty_store(gaz, store)
+        _empty_store(gaz, store, version[0])
         return
 
     on, start, end = _timeline(dates)
@@ -399,13 +410,15 @@ def main() -> None:
     in_view = view.visible_places(state, filters, bbox=viewport.bbox)
     with side:
         st.markdown("**Selected place**")
-        place = _details(gaz, state, shown, frame)
+        place = _details(gaz, state, shown)
 
     west, south, east, north = viewport.bbox
     st.markdown(
         f'<span class="bw-view-summary">{_count(len(shown), "place")} on the map, <b>{len(in_view)} in view</b> '
         f"(W {west:.2f}, S {south:.2f}, E {east:.2f}, N {north:.2f})</span>", unsafe_allow_html=True)
-    export_filters = replace(filters, bbox=viewport.bbox)
+    # The export is the as-of state; from/to only narrowed the slider. In the export format a
+    # from/to means "the claims of a range" (borderwatch export --from/--to), so leave them out.
+    export_filters = replace(filters, date_from=None, date_to=None, bbox=viewport.bbox)
     geojson = view.export_geojson(in_view, export_filters, EXTRACTOR_VERSION)
     st.session_state["export_geojson"] = geojson  # what the button serves; read back by tests
     table = view.places_table(in_view)

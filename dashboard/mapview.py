@@ -15,9 +15,11 @@ and with it the hash, on every run -- reloading the map each time. Rebuilding co
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 
 import folium
+from branca.element import Html
 
 from dashboard.assets import use_local_assets
 from dashboard.basemap import add_offline_basemap, tile_layer
@@ -73,9 +75,21 @@ def features_layer(features: Sequence[MapFeature]) -> folium.FeatureGroup:
                 html=marker_html(feature.style, feature.place_id, feature.party, feature.status, feature.stale),
                 icon_size=(size, size), icon_anchor=(size // 2, size // 2), class_name="bw-icon"),
             tooltip=folium.Tooltip(feature.tooltip),
-            popup=folium.Popup(feature.popup, max_width=360),
+            popup=folium.Popup(_popup_content(feature), max_width=360),
         ).add_to(group)
     return group
+
+
+def _popup_content(feature: MapFeature) -> Html:
+    """The popup's HTML element, named after its place.
+
+    folium names a popup's content ``html_<random id>`` and streamlit-folium does not rename it,
+    so the layer's script would differ on every run even for the same places; the browser
+    would then swap the layer after every click, closing the popup the click just opened.
+    """
+    content = Html(feature.popup, script=True)  # script=True: already escaped by dashboard.view
+    content._id = hashlib.sha1(feature.place_id.encode()).hexdigest()[:16]
+    return content
 
 
 def show_map(m: folium.Map, layer: folium.FeatureGroup, center: tuple[float, float], zoom: int,

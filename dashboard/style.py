@@ -12,11 +12,6 @@ STALE_DAYS = 180
 FALLBACK_COLOUR = "#777777"
 CONTESTED_OUTLINE = "#d7191c"
 SHAPES = {"crossing": "diamond", "province": "circle"}
-STATUS_TEXT = {
-    "controls": "held by",
-    "contested": "contested",
-    "not-government": "outside government control",
-}
 _HEX = set("0123456789abcdefABCDEF")
 
 
@@ -138,15 +133,17 @@ def marker_style(kind: str, status: str, party: str, colours: Mapping[str, str],
     """
     colour = party_colour(party, colours)
     shape = SHAPES.get(kind, "circle")
-    size = 16 if shape == "diamond" else 15
+    size = 17 if shape == "diamond" else 15
     opacity = 0.4 if stale else 1.0
     if status == "contested":
         stripes = [party_colour(p, colours) for p in parties] or [colour]
         if len(stripes) == 1:
             stripes.append("#ffffff")
-        step = 4
+        step = 3
         stops = ", ".join(f"{c} {i * step}px {(i + 1) * step}px" for i, c in enumerate(stripes))
-        fill = f"repeating-linear-gradient(45deg, {stops})"
+        # Diagonal on screen: the diamond is a square turned by 45 degrees, the circle is not.
+        angle = "0deg" if shape == "diamond" else "45deg"
+        fill = f"repeating-linear-gradient({angle}, {stops})"
         return MarkerStyle(shape, colour, fill, CONTESTED_OUTLINE, "solid", 3, opacity, size + 2)
     if status == "not-government":
         return MarkerStyle(shape, colour, "#ffffff", colour, "dashed", 3, opacity, size)

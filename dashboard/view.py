@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 
 import pandas as pd
 
-from dashboard.style import STALE_DAYS, STATUS_TEXT, MarkerStyle, is_stale, marker_style, party_colour
+from dashboard.style import STALE_DAYS, MarkerStyle, is_stale, marker_style, party_colour
 from geodata.export import Filters, filter_state, to_geojson, validate_bbox
 
 TILE_SIZE = 256
@@ -168,11 +168,13 @@ def evidence_html(sources: Sequence[Mapping], label_of: Mapping[str, str], limit
             dates += f", event {escape_text(source.get('event_date'))}"
         holder = label_of.get(source.get("party"), source.get("party") or "")
         link = link_html(source.get("url"), "link") if safe_url(source.get("url")) else ""
+        says = {"controls": holder, "contested": f"contested ({holder})",
+                "not-government": "outside government control"}.get(source.get("status"), holder)
         items.append(
             '<li class="bw-evidence" style="margin-bottom:6px">'
             f'<q class="bw-sentence">{escape_text(source.get("evidence"))}</q><br>'
-            f'<small>{escape_text(holder)} · {escape_text(STATUS_TEXT.get(source.get("status"), ""))} — '
-            f'{escape_text(name)}, {dates}{" · " + link if link else ""}</small></li>')
+            f"<small>{escape_text(name)} · {dates} · says: {escape_text(says)}"
+            f'{" · " + link if link else ""}</small></li>')
     if not items:
         return "<p><em>No evidence stored.</em></p>"
     return f'<ul style="padding-left:18px;margin:4px 0">{"".join(items)}</ul>'
@@ -260,7 +262,8 @@ def clamp_bbox(west: float, south: float, east: float, north: float) -> tuple[fl
     return validate_bbox((round(west, 6), round(south, 6), round(east, 6), round(north, 6)))
 
 
-def viewport_bbox(center: tuple[float, float], zoom: float, width: int, height: int) -> tuple[float, float, float, float]:
+def viewport_bbox(center: tuple[float, float], zoom: float, width: int,
+                  height: int) -> tuple[float, float, float, float]:
     """The ``(west, south, east, north)`` a Leaflet map of ``width`` x ``height`` px shows.
 
     Used before the browser has reported the map's real bounds: st_folium's initial
@@ -395,8 +398,15 @@ def reports_from_upload(name: str, data: bytes, options) -> list:
     Returns a list of :class:`extract.sources.Report` and :class:`extract.sources.Skipped`.
     """
     from extract.sources import (
-        CSV_SUFFIXES, HTML_SUFFIXES, JSONL_SUFFIXES, Skipped, UnreadableInput, decode, make_report,
-        read_csv_batch, read_jsonl,
+        CSV_SUFFIXES,
+        HTML_SUFFIXES,
+        JSONL_SUFFIXES,
+        Skipped,
+        UnreadableInput,
+        decode,
+        make_report,
+        read_csv_batch,
+        read_jsonl,
     )
 
     suffix = PurePath(name).suffix.lower()

@@ -178,3 +178,26 @@ def test_empty_store_says_how_to_add_reports(tmp_path, monkeypatch):
     assert at.text_area(key="w_paste") is not None
     _ok(at.button(key="w_demo").click().run())
     assert at.select_slider(key="w_as_of").value is not None and len(_export(at)["features"]) > 0
+
+
+def test_serve_command_installs_offline_assets():
+    from dashboard.app_runner import APP as app_path
+    from dashboard.app_runner import STATIC_DIR, streamlit_command
+
+    command = streamlit_command("127.0.0.1", 8599)
+    assert command[1:5] == ["-m", "streamlit", "run", str(app_path)]
+    options = dict(zip(command[5::2], command[6::2]))
+    assert options["--server.address"] == "127.0.0.1" and options["--server.port"] == "8599"
+    assert options["--server.enableStaticServing"] == "true" and options["--browser.gatherUsageStats"] == "false"
+    assert (STATIC_DIR / "leaflet.js").stat().st_size > 0 and (STATIC_DIR / "leaflet.css").is_file()
+
+
+def test_date_range_narrows_the_timeline(filled_store, monkeypatch):
+    at = _ok(_app(filled_store, monkeypatch, **{"from": "2014-06-16", "to": "2015-12-31"}))
+    assert at.checkbox(key="w_range").value
+    assert at.select_slider(key="w_as_of").options == [d.isoformat() for d in DATES[1:4]]
+    assert at.select_slider(key="w_as_of").value == DATES[3]
+    assert at.query_params["from"] == "2014-06-16" and at.query_params["to"] == "2015-12-31"
+    assert _export(at)["borderwatch"]["date_from"] is None  # the export is the as-of state, not a range
+    _ok(at.checkbox(key="w_range").uncheck().run())
+    assert len(at.select_slider(key="w_as_of").options) == len(DATES) and "from" not in at.query_params

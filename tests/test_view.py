@@ -283,3 +283,14 @@ def test_base_map_script_is_stable_between_runs():
         m.get_root().render()
         hashes.add(generate_js_hash(_get_map_string(m)))
     assert len(hashes) == 1
+
+
+def test_marker_layer_script_is_stable_between_runs(state, colours, labels):
+    """Same places, same layer script: the browser keeps the layer (and an open popup) on a rerun."""
+    from streamlit_folium import _get_feature_group_string
+
+    scripts = set()
+    for _ in range(2):
+        layer = mapview.features_layer(view.map_features(state, colours, labels))
+        scripts.add(_get_feature_group_string(layer, mapview.base_map("offline", "/app/static")))
+    assert len(scripts) == 1
