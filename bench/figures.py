@@ -260,7 +260,8 @@ def figure_peer(ctx: Context) -> None:
         if name not in times:
             continue
         peer = median(times[name])
-        ctx.add(Row(f"vs peer: {label}", peer / ours, "x", None, "info", shown=f"{peer / ours:.2f}x as fast",
+        ctx.add(Row(f"vs peer: {label}", ours / peer, "x", None, "info",
+                    shown=f"{ours / peer:.0f}x slower" if ours > peer else f"{peer / ours:.1f}x faster",
                     note=f"bare scan of {len(ctx.alias_keys):,} folded alias keys over the folded text of "
                          f"{len(reports)} reports, no attribution: {len(reports) / peer:,.0f} reports/s vs ours "
                          f"{len(reports) / ours:,.0f} reports/s"))

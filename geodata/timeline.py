@@ -13,6 +13,7 @@ STATE_COLUMNS = [
     "since", "last_report", "latest", "n_reports", "staleness_days", "confidence", "parties", "sources",
 ]
 MAX_SOURCES = 12
+UNKNOWN = "unknown"  # an unnamed holder: it may be any named one, so it disagrees with none
 
 
 def effective_dates(frame: pd.DataFrame) -> pd.Series:
@@ -42,8 +43,10 @@ def prepare(frame: pd.DataFrame) -> pd.DataFrame:
 
 def _winners(claims: pd.DataFrame) -> pd.DataFrame:
     """One row per (place, date): the party most reports back, corrections first, then confidence."""
+    # A named holder outranks "not government" and an unnamed holder reported on the same date.
     scored = claims.assign(
-        weight=np.where(claims["status"].eq("not-government"), 0.5, 1.0),
+        weight=np.where(claims["status"].eq("not-government"), 0.5,
+                        np.where(claims["party"].eq(UNKNOWN), 0.75, 1.0)),
     )
     per_party = scored.groupby(["place_id", "effective", "party", "status"], sort=False).agg(
         reports=("report_id", "nunique"), correction=("is_correction", "max"),
@@ -98,7 +101,7 @@ def as_of(frame: pd.DataFrame, on: date | None = None, government_parties: Itera
     corrected = at_latest.groupby("place_id")["is_correction"].transform("max")
     at_latest = at_latest[~corrected | at_latest["is_correction"]]
     named = at_latest[at_latest["status"].eq("controls")]
-    holders = named.groupby("place_id")["party"].nunique()
+    holders = named[named["party"].ne(UNKNOWN)].groupby("place_id")["party"].nunique()
     government = set(government_parties)
     notgov_places = set(at_latest.loc[at_latest["status"].eq("not-government"), "place_id"])
     gov_places = set(named.loc[named["party"].isin(government), "place_id"])
@@ -129,7 +132,8 @@ def as_of(frame: pd.DataFrame, on: date | None = None, government_parties: Itera
         "last_report": last_report.reindex(latest.index).dt.date.values,
         "latest": latest["effective"].dt.date.values,
         "n_reports": n_reports.reindex(latest.index, fill_value=0).astype(int).values,
-        "staleness_days": (on_ts - last_report.reindex(latest.index)).dt.days.astype(int).values,
+        # A report published after the as-of date may speak of an event before it: not stale at all.
+        "staleness_days": (on_ts - last_report.reindex(latest.index)).dt.days.clip(lower=0).astype(int).values,
         "confidence": latest["confidence"].values,
         "parties": parties_at_latest.reindex(latest.index).values,
     })

@@ -222,7 +222,8 @@ def reference_state(claims, on, government):
 
             def rank(key, groups=groups):
                 party, status = key
-                return (-(0.5 if status == "not-government" else 1.0),
+                weight = 0.5 if status == "not-government" else 0.75 if party == "unknown" else 1.0
+                return (-weight,
                         -len({c.report_id for c in groups[key]}), -max(c.confidence for c in groups[key]), party)
 
             winners.append((day, min(groups, key=rank)))
@@ -233,7 +234,7 @@ def reference_state(claims, on, government):
                 break
             since = day
         at_latest = [c for d, c in items if d == latest]
-        named = {c.party for c in at_latest if c.status == "controls"}
+        named = {c.party for c in at_latest if c.status == "controls" and c.party != "unknown"}
         contested = len(named) > 1 or (any(c.status == "not-government" for c in at_latest)
                                        and bool(named & set(government)))
         reported = [c.report_date for _, c in items if c.report_date is not None]
@@ -242,7 +243,7 @@ def reference_state(claims, on, government):
             "party": party, "status": "contested" if contested else status, "contested": contested,
             "since": since, "latest": latest, "last_report": last_report,
             "n_reports": len({c.report_id for d, c in items if d >= since and c.party == party}),
-            "staleness_days": (today - last_report).days,
+            "staleness_days": max(0, (today - last_report).days),
         }
     return out
 
@@ -268,6 +269,8 @@ def claim_sets(draw):
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(claims=claim_sets(), on=days)
 def test_as_of_matches_a_brute_force_reference(claims, on):
+    # Rules as specified: an unnamed holder disagrees with no named one and loses to it on the
+    # same date; staleness never goes below zero (a later report about an earlier event).
     expected = reference_state(claims, on, GOVERNMENT)
     state = as_of(claims_to_frame(claims), on, GOVERNMENT)
     assert sorted(state["place_id"]) == sorted(expected)
@@ -290,3 +293,18 @@ def test_as_of_is_fast_on_many_claims():
     elapsed = time.perf_counter() - started
     assert len(state) == 400
     assert elapsed < 2.0, f"as_of took {elapsed:.2f}s for 20,000 claims"
+
+
+def test_an_unnamed_holder_does_not_contest_a_named_one():
+    frame = claims_to_frame([
+        make_claim("al-qaim", "isil", event_date=D("2016-06-30"), report_id="a"),
+        make_claim("al-qaim", "unknown", event_date=D("2016-06-30"), report_id="b"),
+    ])
+    (row,) = as_of(frame, D("2016-07-01"), GOVERNMENT).to_dict("records")
+    assert (row["party"], row["status"], row["contested"]) == ("isil", "controls", False)
+
+
+def test_staleness_is_never_negative():
+    frame = claims_to_frame([make_claim("rabia", "krg", event_date=D("2014-06-22"), report_date=D("2014-06-25"))])
+    (row,) = as_of(frame, D("2014-06-22"), GOVERNMENT).to_dict("records")
+    assert row["staleness_days"] == 0
