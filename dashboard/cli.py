@@ -188,7 +188,7 @@ def export(db: Optional[str] = DB_OPTION,
     if db is not None and "://" not in db and not Path(db).exists():
         fail(f"{db}: no such store")
     store = _open_store(db, create=False)
-    frame = store.claims_frame()
+    frame = store.claims_frame(gazetteer=gaz)
     government = {c.government_party for c in gaz.countries.values() if c.government_party}
     if start or end:
         from geodata.timeline import effective_dates

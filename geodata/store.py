@@ -270,11 +270,12 @@ class ClaimStore:
             lambda conn: conn.execute(corrections.insert().values(**row)).inserted_primary_key[0]))
 
     # -- reading -----------------------------------------------------------------------------
-    def claims_frame(self, include_superseded: bool = False) -> pd.DataFrame:
+    def claims_frame(self, include_superseded: bool = False, gazetteer=None) -> pd.DataFrame:
         """Current claims as a DataFrame (one row per claim), with corrections applied.
 
         Rejected claims are dropped; ``set`` corrections are appended as claims of construction
-        ``correction`` and confidence 1, which the timeline lets win over extracted claims.
+        ``correction`` and confidence 1, which the timeline lets win over extracted claims; with a
+        ``gazetteer`` they carry the place's name, kind and coordinates and the party's label.
         """
         query = sa.select(claims, reports.c.superseded_by).join(
             reports, reports.c.report_id == claims.c.report_id)
@@ -287,7 +288,7 @@ class ClaimStore:
         frame = frame[~frame["claim_key"].isin(rejected)]
         sets = fixes[fixes["action"] == "set"]
         if len(sets):
-            frame = pd.concat([frame, _correction_claims(sets, frame)], ignore_index=True)
+            frame = pd.concat([frame, _correction_claims(sets, frame, gazetteer)], ignore_index=True)
         for column in ("report_date", "event_date"):
             frame[column] = pd.to_datetime(frame[column]).dt.date.astype(object).where(frame[column].notna(), None)
         return frame.reset_index(drop=True)
@@ -348,17 +349,21 @@ def _claim_row(claim: Claim) -> dict:
     }
 
 
-def _correction_claims(sets: pd.DataFrame, frame: pd.DataFrame) -> pd.DataFrame:
+def _correction_claims(sets: pd.DataFrame, frame: pd.DataFrame, gazetteer=None) -> pd.DataFrame:
     """Turn ``set`` corrections into claim rows so the timeline treats them like any claim."""
     rows = []
     known = frame.drop_duplicates("place_id").set_index("place_id") if len(frame) else None
     for fix in sets.itertuples():
         ref = known.loc[fix.place_id] if known is not None and fix.place_id in known.index else None
+        if gazetteer is not None and fix.place_id in gazetteer.places:
+            place = gazetteer.places[fix.place_id]
+            ref = {"place": place.name, "kind": place.kind, "lat": place.lat, "lon": place.lon}
+        party = gazetteer.parties.get(fix.party) if gazetteer is not None else None
         rows.append({
             "claim_key": f"correction-{fix.id}", "report_id": f"correction-{fix.id}",
             "place_id": fix.place_id, "place": ref["place"] if ref is not None else fix.place_id,
             "kind": ref["kind"] if ref is not None else "crossing", "side": None, "party": fix.party,
-            "party_label": fix.party, "status": fix.status or "controls",
+            "party_label": party.label if party is not None else fix.party, "status": fix.status or "controls",
             "report_date": fix.event_date, "event_date": fix.event_date,
             "source": f"analyst correction by {fix.author or 'unknown'}", "url": "",
             "evidence": fix.note or "(analyst correction)", "span_start": 0, "span_end": 0,

@@ -132,6 +132,12 @@ def test_reports_disagreeing_on_the_same_date_are_contested_and_both_kept():
     assert {s["source"] for s in row["sources"]} == {"State TV", "Wire"}
 
 
+def test_sources_say_none_for_a_missing_date():
+    row = state_at([rabia("isil", None, "2014-06-23", "r1")]).loc["rabia"]
+    (source,) = row["sources"]
+    assert source["event_date"] is None and source["report_date"] == "2014-06-23"
+
+
 def test_agreement_on_the_latest_date_after_a_dispute_is_not_contested():
     claims = [rabia("iraq-gov", "2014-06-22", report_id="r1"), rabia("isil", "2014-06-22", report_id="r2"),
               rabia("isil", "2014-06-24", report_id="r3")]
@@ -293,6 +299,17 @@ def test_as_of_is_fast_on_many_claims():
     elapsed = time.perf_counter() - started
     assert len(state) == 400
     assert elapsed < 2.0, f"as_of took {elapsed:.2f}s for 20,000 claims"
+
+
+def test_as_of_is_fast_on_many_places():
+    claims = [make_claim(f"place-{n}", "isil", event_date="2014-06-01", report_id=f"r{n}", span=(n, n + 1))
+              for n in range(10_000)]
+    frame = prepare(claims_to_frame(claims))
+    started = time.perf_counter()
+    state = as_of(frame, None, GOVERNMENT)
+    elapsed = time.perf_counter() - started
+    assert len(state) == 10_000 and all(len(s) == 1 for s in state["sources"])
+    assert elapsed < 1.5, f"as_of took {elapsed:.2f}s for 10,000 places"
 
 
 def test_an_unnamed_holder_does_not_contest_a_named_one():
