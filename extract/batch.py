@@ -20,6 +20,7 @@ class BatchSummary:
     undated: list[str] = field(default_factory=list)
 
     def line(self) -> str:
+        """One closing line: reports read, skipped (with reasons), claims found, undated."""
         reasons = {}
         for skip in self.skipped:
             reasons[skip.reason] = reasons.get(skip.reason, 0) + 1

@@ -49,14 +49,14 @@ def _is_prose(line: str) -> bool:
 
 
 def clean_plain_text(raw: str) -> CleanText:
-    """Drop page boilerplate from plain text: furniture lines, and the tail after the article.
+    r"""Drop page boilerplate from plain text: furniture lines, and the tail after the article.
 
     The article ends at its last prose line; what follows (teaser headlines, copyright, comment
     prompts) is dropped, so none of it can yield a place, party or date.
 
     Examples
     --------
-    >>> clean_plain_text("Rebels took the town on Sunday, officials said.\\nSource: AFP\\n"
+    >>> clean_plain_text("Rebels took the town on Sunday, officials said.\nSource: AFP\n"
     ...                  "Headline oneGMT 16:04 2018 Friday ,14 December").text
     'Rebels took the town on Sunday, officials said.'
     """

@@ -22,18 +22,22 @@ class Score:
 
     @property
     def precision(self) -> float:
+        """Share of found claims that are gold."""
         return self.tp / (self.tp + self.fp) if self.tp + self.fp else 1.0
 
     @property
     def recall(self) -> float:
+        """Share of gold claims that were found."""
         return self.tp / (self.tp + self.fn) if self.tp + self.fn else 1.0
 
     @property
     def f1(self) -> float:
+        """Harmonic mean of precision and recall."""
         p, r = self.precision, self.recall
         return 2 * p * r / (p + r) if p + r else 0.0
 
     def add(self, gold: set, found: set) -> None:
+        """Count one report's gold and found claims."""
         self.tp += len(gold & found)
         self.fp += len(found - gold)
         self.fn += len(gold - found)
@@ -51,6 +55,7 @@ class Evaluation:
     outside_gazetteer: list[str] = field(default_factory=list)  # gold places the gazetteer lacks
 
     def table(self) -> str:
+        """The figures as a plain-text table."""
         lines = [f"{'measure':<32} {'P':>6} {'R':>6} {'F1':>6} {'TP':>5} {'FP':>5} {'FN':>5}"]
         def row(name, s):
             lines.append(f"{name:<32} {s.precision:6.3f} {s.recall:6.3f} {s.f1:6.3f} {s.tp:5d} {s.fp:5d} {s.fn:5d}")
@@ -100,7 +105,8 @@ def evaluate(records: list[dict], extractor: Extractor) -> Evaluation:
                         (c.event_date or c.report_date).isoformat() if (c.event_date or c.report_date) else None)
                        for c in claims}
         known = [g for g in record.get("gold", []) if g["place"] in extractor.gazetteer.places]
-        result.outside_gazetteer += [g["place"] for g in record.get("gold", []) if g["place"] not in extractor.gazetteer.places]
+        result.outside_gazetteer += [g["place"] for g in record.get("gold", [])
+                                     if g["place"] not in extractor.gazetteer.places]
         gold = {(g["place"], g["party"], g.get("status", "controls")) for g in known}
         gold_dated = {(g["place"], g["party"], g.get("status", "controls"),
                        _effective(g.get("event_date"), record.get("report_date"))) for g in known}

@@ -36,6 +36,7 @@ class Filters:
             raise ValueError(f"date range is reversed: from {self.date_from} is after to {self.date_to}")
 
     def describe(self) -> dict:
+        """The filters as plain JSON values."""
         data = asdict(self)
         for key in ("as_of", "date_from", "date_to"):
             data[key] = data[key].isoformat() if data[key] else None
@@ -150,7 +151,8 @@ def _atomic_target(path: Path) -> Path:
     """A temporary file beside ``path``, so a failed export leaves no partial file behind."""
     if not path.parent.exists():
         raise OSError(f"folder {path.parent} does not exist")
-    handle, name = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    # same suffix: GDAL's GeoPackage driver warns about (and QGIS dislikes) any other extension
+    handle, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=path.suffix, dir=path.parent)
     os.close(handle)
     return Path(name)
 

@@ -64,7 +64,8 @@ def fold(text: str) -> str:
     """
     folded = text.translate(_translation_table()).lower()
     if len(folded) != len(text):  # a rare character whose lower() is two characters long
-        folded = "".join(ch if len(ch) == 1 else ch[0] for ch in (c.lower() for c in text.translate(_translation_table())))
+        translated = text.translate(_translation_table())
+        folded = "".join(lowered if len(lowered) == 1 else lowered[0] for lowered in map(str.lower, translated))
     return folded
 
 

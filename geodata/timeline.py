@@ -59,7 +59,7 @@ def _winners(claims: pd.DataFrame) -> pd.DataFrame:
 
 
 def as_of(frame: pd.DataFrame, on: date | None = None, government_parties: Iterable[str] = ()) -> pd.DataFrame:
-    """The state of every place with claims at or before ``on``.
+    r"""The state of every place with claims at or before ``on``.
 
     Parameters
     ----------
