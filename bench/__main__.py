@@ -9,8 +9,10 @@ for _name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_name, "1")
 
 import argparse  # noqa: E402
+from dataclasses import replace  # noqa: E402
 import platform  # noqa: E402
 import shutil  # noqa: E402
+import signal  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
 import warnings  # noqa: E402
@@ -36,6 +38,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0, help="seed of the generated inputs (default 0)")
     parser.add_argument("--markdown", action="store_true", help="print the table as Markdown")
     parser.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
+    parser.add_argument("--reports", type=int, default=None,
+                        help="override the size of the extraction corpus (e.g. for a smoke run)")
     args = parser.parse_args(argv)
 
     names = [n.strip() for n in args.only.split(",") if n.strip()] or list(FIGURES)
@@ -46,8 +50,17 @@ def main(argv: list[str] | None = None) -> int:
     import logging
 
     logging.getLogger("streamlit").setLevel(logging.ERROR)
-    ctx = Context(QUICK if args.quick else FULL, args.seed, args.quick, verbose=not args.quiet)
+    scale = QUICK if args.quick else FULL
+    if args.reports is not None:
+        if args.reports < 16:
+            parser.error("--reports must be at least 16 (the growth figure splits the corpus in 16)")
+        scale = replace(scale, reports=args.reports, peer_reports=min(scale.peer_reports, args.reports),
+                        spacy_reports=min(scale.spacy_reports, args.reports),
+                        parallel_reports=min(scale.parallel_reports, args.reports),
+                        length_reports=min(scale.length_reports, args.reports))
+    ctx = Context(scale, args.seed, args.quick, verbose=not args.quiet)
     started = time.perf_counter()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # so the work folder is removed on kill
     try:
         for name in names:
             ctx.log(f"{name} ...")

@@ -145,6 +145,13 @@ class ClaimStore:
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
         self._prepare_schema()
+        if self.engine.dialect.name == "sqlite":
+            # Only now, once the file is known to be a store: WAL is a lasting change to the file.
+            _with_retry(self.db, self._use_wal)
+
+    def _use_wal(self) -> None:
+        with self.engine.connect() as conn:
+            conn.exec_driver_sql("PRAGMA journal_mode = WAL")
 
     # -- schema ------------------------------------------------------------------------------
     def _prepare_schema(self) -> None:
@@ -189,6 +196,7 @@ class ClaimStore:
 
     @property
     def schema_version(self) -> int:
+        """The schema version recorded in the store."""
         with self.engine.connect() as conn:
             return int(conn.execute(sa.select(meta.c.value).where(meta.c.key == "schema_version")).scalar_one())
 
@@ -294,10 +302,12 @@ class ClaimStore:
         return frame.reset_index(drop=True)
 
     def corrections_frame(self) -> pd.DataFrame:
+        """Every analyst correction, oldest first."""
         with self.engine.connect() as conn:
             return pd.read_sql(sa.select(corrections).order_by(corrections.c.id), conn)
 
     def reports_frame(self) -> pd.DataFrame:
+        """Every stored report version (without its text)."""
         with self.engine.connect() as conn:
             return pd.read_sql(sa.select(reports.c.report_id, reports.c.url, reports.c.source,
                                          reports.c.title, reports.c.name, reports.c.report_date,
@@ -312,11 +322,13 @@ class ClaimStore:
         return [v if isinstance(v, date) else date.fromisoformat(str(v)) for v in values]
 
     def counts(self) -> dict[str, int]:
+        """Rows in the reports, claims and corrections tables."""
         with self.engine.connect() as conn:
             return {name: conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one()
                     for name, table in (("reports", reports), ("claims", claims), ("corrections", corrections))}
 
     def has_report(self, report_id: str) -> bool:
+        """Whether a report with this content hash is stored."""
         with self.engine.connect() as conn:
             return conn.execute(sa.select(reports.c.id).where(reports.c.report_id == report_id)).first() is not None
 
@@ -334,6 +346,7 @@ class ClaimStore:
         return problems
 
     def close(self) -> None:
+        """Release the store's connections."""
         self.engine.dispose()
 
 
@@ -391,7 +404,6 @@ def _with_retry(db: str, work, attempts: int = 120):
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA busy_timeout = 30000")
-    cursor.execute("PRAGMA journal_mode = WAL")
     cursor.execute("PRAGMA synchronous = NORMAL")
     cursor.execute("PRAGMA foreign_keys = ON")
     cursor.close()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 import io
 import json
-import time
+import warnings
 from datetime import date
 from pathlib import Path
 
@@ -198,7 +198,9 @@ def test_geopackage_carries_the_same_fields_in_layer_borderwatch(tmp_path, state
     import pyogrio
 
     path = tmp_path / "state.gpkg"
-    write_export(state, path, "gpkg", filters)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)  # e.g. GDAL: "extension should be 'gpkg'"
+        write_export(state, path, "gpkg", filters)
     assert [name for name, _ in pyogrio.list_layers(path)] == ["borderwatch"]
     frame = gpd.read_file(path, layer="borderwatch")
     assert frame.crs.to_epsg() == 4326
@@ -301,12 +303,11 @@ def test_unknown_format_is_refused(tmp_path, state):
     assert list(tmp_path.iterdir()) == []
 
 
-def test_ten_thousand_features_write_well_under_a_second(tmp_path):
+def test_ten_thousand_features_are_all_written(tmp_path):
+    # Its speed is measured in bench/ (docs/benchmarks.md), not asserted here.
     claims = [make_claim(f"p{n}", "isil", event_date="2014-06-01", report_id=f"r{n}", lat=30 + n / 1000,
                          lon=40 + n / 1000) for n in range(10_000)]
     state = as_of(claims_to_frame(claims))
-    started = time.perf_counter()
     write_export(state, tmp_path / "big.geojson", "geojson", Filters(), "x")
-    elapsed = time.perf_counter() - started
-    assert len(json.loads((tmp_path / "big.geojson").read_text())["features"]) == 10_000
-    assert elapsed < 1.0, f"{elapsed:.2f}s"
+    features = json.loads((tmp_path / "big.geojson").read_text())["features"]
+    assert len(features) == 10_000 and len({f["properties"]["id"] for f in features}) == 10_000

@@ -69,6 +69,7 @@ def test_new_store_records_its_schema_version(tmp_path):
     tables = {row[0] for row in sqlite(path, "select name from sqlite_master where type = 'table'")}
     assert {"meta", "reports", "claims", "corrections"} <= tables
     assert ClaimStore(path).schema_version == SCHEMA_VERSION
+    assert sqlite(path, "pragma journal_mode") == [("wal",)]  # readers and a writer at once
 
 
 def test_reopening_a_store_keeps_its_data(tmp_path, rabia_report):
@@ -103,12 +104,15 @@ def test_non_sqlite_file_is_refused(tmp_path):
     assert path.read_text().startswith("these are my notes")  # left untouched
 
 
-def test_sqlite_database_of_another_program_is_refused(tmp_path):
+def test_sqlite_database_of_another_program_is_refused_and_left_as_it_was(tmp_path):
     path = tmp_path / "other.db"
     sqlite(path, "create table invoices (id integer primary key, total real)")
+    before = path.read_bytes()
     with pytest.raises(StoreError, match=r"not a borderwatch store \(tables: invoices\)"):
         ClaimStore(path)
-    assert sqlite(path, "select name from sqlite_master where type = 'table'") == [("invoices",)]
+    # not even switched to WAL (a lasting change to the file) nor given -wal/-shm files
+    assert path.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["other.db"]
 
 
 def test_missing_store_is_an_error_when_not_creating(tmp_path):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections import defaultdict
 from datetime import date, timedelta
 
@@ -133,9 +132,10 @@ def test_reports_disagreeing_on_the_same_date_are_contested_and_both_kept():
 
 
 def test_sources_say_none_for_a_missing_date():
-    row = state_at([rabia("isil", None, "2014-06-23", "r1")]).loc["rabia"]
-    (source,) = row["sources"]
-    assert source["event_date"] is None and source["report_date"] == "2014-06-23"
+    row = state_at([rabia("isil", None, "2014-06-23", "r1"), rabia("isil", "2014-06-20", "2014-06-21", "r2")]).loc["rabia"]
+    undated, dated = row["sources"]  # newest first
+    assert undated["event_date"] is None and undated["report_date"] == "2014-06-23"  # None, not NaN
+    assert dated["event_date"] == "2014-06-20"
 
 
 def test_agreement_on_the_latest_date_after_a_dispute_is_not_contested():
@@ -287,29 +287,24 @@ def test_as_of_matches_a_brute_force_reference(claims, on):
         assert have == want, place
 
 
-def test_as_of_is_fast_on_many_claims():
+def test_as_of_on_many_claims():
+    # Speed is measured in bench/ (docs/benchmarks.md); here: the answer at scale is complete.
     rng = np.random.default_rng(1)
     parties = ["isil", "krg", "iraq-gov", "syria-gov"]
     claims = [make_claim(f"place-{rng.integers(400)}", parties[rng.integers(4)],
                          event_date=START + timedelta(days=int(rng.integers(300))),
                          report_id=f"r{rng.integers(5000)}", span=(n, n + 1)) for n in range(20_000)]
     frame = prepare(claims_to_frame(claims))
-    started = time.perf_counter()
     state = as_of(frame, START + timedelta(days=150), GOVERNMENT)
-    elapsed = time.perf_counter() - started
-    assert len(state) == 400
-    assert elapsed < 2.0, f"as_of took {elapsed:.2f}s for 20,000 claims"
+    assert len(state) == 400 and state["since"].notna().all()
 
 
-def test_as_of_is_fast_on_many_places():
+def test_as_of_on_many_places():
     claims = [make_claim(f"place-{n}", "isil", event_date="2014-06-01", report_id=f"r{n}", span=(n, n + 1))
               for n in range(10_000)]
     frame = prepare(claims_to_frame(claims))
-    started = time.perf_counter()
     state = as_of(frame, None, GOVERNMENT)
-    elapsed = time.perf_counter() - started
     assert len(state) == 10_000 and all(len(s) == 1 for s in state["sources"])
-    assert elapsed < 1.5, f"as_of took {elapsed:.2f}s for 10,000 places"
 
 
 def test_an_unnamed_holder_does_not_contest_a_named_one():
