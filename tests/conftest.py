@@ -27,13 +27,18 @@ def extractor(gazetteer):
     return Extractor(gazetteer)
 
 
+def require(ok: bool, why: str) -> None:
+    """Fail under CI, skip elsewhere: CI must prove what a developer's machine may lack."""
+    if not ok:
+        if IN_CI:
+            pytest.fail(why)
+        pytest.skip(why)
+
+
 @pytest.fixture(scope="session")
 def seed_path() -> Path:
     """The project's seed article, read from ../shared/seeds (never copied into the repo)."""
-    if not SEED.exists():
-        if IN_CI:
-            pytest.fail(f"seed report missing at {SEED}")
-        pytest.skip(f"seed report not found at {SEED}")
+    require(SEED.exists(), f"seed report missing at {SEED}")
     return SEED
 
 

@@ -13,12 +13,12 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from conftest import require
 from conftest_browser import (
     CHROMIUM,
     CHROMIUM_ARGS,
     DATES,
     FIRST,
-    IN_CI,
     LATEST,
     XSS_PLACE,
     XSS_SENTENCE_START,
@@ -36,10 +36,7 @@ TIMEOUT = 30_000  # ms; a rerun takes well under a second here, the first page l
 
 @pytest.fixture(scope="module")
 def chromium() -> Path:
-    if not CHROMIUM.exists():
-        if IN_CI:
-            pytest.fail(f"{CHROMIUM} is missing; CI must install Debian's chromium")
-        pytest.skip(f"{CHROMIUM} not installed")
+    require(CHROMIUM.exists(), f"{CHROMIUM} is missing; CI must install Debian's chromium")
     return CHROMIUM
 
 

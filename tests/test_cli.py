@@ -18,8 +18,6 @@ from typer.testing import CliRunner
 from dashboard.cli import app
 
 TESTS = Path(__file__).resolve().parent
-SEED = Path(__file__).resolve().parents[2] / "shared" / "seeds" / "000_b4b07374c830938f.txt"
-IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 SCHEMA = json.loads((TESTS / "schemas" / "geojson.schema.json").read_text(encoding="utf-8"))
 COLLECTION = Draft202012Validator(SCHEMA)
 
@@ -316,12 +314,8 @@ def test_correct_on_a_missing_store_is_refused(tmp_path):
 
 # -- the seed article --------------------------------------------------------------------------
 @pytest.fixture(scope="module")
-def seed_file() -> Path:
-    if not SEED.exists():
-        if IN_CI:
-            pytest.fail(f"seed report missing at {SEED}")
-        pytest.skip(f"seed report not found at {SEED}")
-    return SEED
+def seed_file(seed_path) -> Path:
+    return seed_path
 
 
 def test_seed_article_gives_the_three_named_holders(seed_file, gazetteer):

@@ -15,6 +15,7 @@ from urllib.parse import urlparse
 
 import folium
 import pytest
+from conftest import require
 
 from dashboard import assets
 from dashboard.assets import install_static_assets, offline_problems, use_local_assets
@@ -153,22 +154,16 @@ st_folium(m, height=500, returned_objects=[])
 """
 
 
-def _need(ok: bool, why: str) -> None:
-    # CI must prove the offline map works; a developer machine may lack the browser.
-    if not ok:
-        if os.environ.get("CI", "").lower() in ("true", "1"):
-            pytest.fail(why)
-        pytest.skip(why)
 
 
 @pytest.fixture
 def playwright_api():
     """Return playwright's sync API, after checking that Chromium is there to drive."""
-    _need(CHROMIUM.exists(), f"{CHROMIUM} is missing (apt-get install chromium)")
+    require(CHROMIUM.exists(), f"{CHROMIUM} is missing (apt-get install chromium)")
     try:
         from playwright import sync_api
     except ImportError:
-        _need(False, "playwright is not installed (pip install playwright)")
+        require(False, "playwright is not installed (pip install playwright)")
     return sync_api
 
 
