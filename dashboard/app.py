@@ -14,6 +14,7 @@ from pathlib import Path
 import altair as alt
 import pandas as pd
 import streamlit as st
+from shapely.geometry import mapping
 
 from dashboard import filters as urlstate
 from dashboard import mapview, view
@@ -23,7 +24,7 @@ from dashboard.style import chip_css, legend_html, swatch_html
 from extract.pipeline import EXTRACTOR_VERSION, Extractor
 from extract.sources import InputOptions
 from geodata.export import Filters
-from geodata.gazetteer import load_gazetteer
+from geodata.gazetteer import load_gazetteer, province_boundaries
 from geodata.store import ClaimStore, StoreError, resolve_db
 from geodata.timeline import as_of, periods, prepare
 
@@ -32,6 +33,7 @@ PLAY_SECONDS = 1.5
 DB = os.environ.get("BORDERWATCH_DB") or resolve_db(None)
 TILES = os.environ.get("BORDERWATCH_TILES", "offline")
 EXTRA = os.environ.get("BORDERWATCH_GAZETTEER") or None
+BOUNDARIES = os.environ.get("BORDERWATCH_BOUNDARIES") or None  # optional admin-1 polygons
 
 
 # -- reading (cached) --------------------------------------------------------------------------
@@ -44,6 +46,15 @@ def _assets() -> None:
 @st.cache_resource(show_spinner=False)
 def _gazetteer(extra: str | None):
     return load_gazetteer(extra)
+
+
+@st.cache_resource(show_spinner="Reading province boundaries…")
+def _outlines(path: str | None, extra: str | None) -> dict:
+    """Province id -> simplified GeoJSON geometry, or nothing without a boundary file."""
+    if not path:
+        return {}
+    frame = province_boundaries(_gazetteer(extra), path)
+    return {row.id: mapping(row.geometry.simplify(0.01, preserve_topology=True)) for row in frame.itertuples()}
 
 
 @st.cache_resource(show_spinner=False)
@@ -394,7 +405,8 @@ def main() -> None:
     st.subheader(f"As of {on:%d %B %Y}")
     map_column, side = st.columns([5, 2], gap="medium")
     with map_column:
-        layer = mapview.features_layer(view.map_features(shown, colours, label_of, stale_days))
+        layer = mapview.features_layer(view.map_features(shown, colours, label_of, stale_days,
+                                                         _outlines(BOUNDARIES, EXTRA)))
         returned = mapview.show_map(mapview.base_map(TILES), layer, st.session_state["map_center"],
                                     st.session_state["map_zoom"])
         viewport = view.viewport_from_map(returned, st.session_state["map_center"], st.session_state["map_zoom"],

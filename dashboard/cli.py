@@ -277,6 +277,9 @@ def serve(db: Optional[str] = DB_OPTION,
           load_demo_data: bool = typer.Option(True, "--demo/--no-demo",
                                               help="Load the demo reports when the store is empty."),
           tiles: str = typer.Option(os.environ.get("BORDERWATCH_TILES", "offline"), help="'offline' (borders only) or 'osm'."),
+          boundaries: Optional[Path] = typer.Option(None, "--boundaries", envvar="BORDERWATCH_BOUNDARIES",
+                                                    help="Admin-1 boundary file (GeoJSON, GeoPackage, Shapefile): "
+                                                         "provinces drawn as polygons, joined by ISO code or name."),
           extra: Optional[Path] = GAZETTEER_OPTION) -> None:
     """Start the dashboard on the store (Streamlit), loading demo data into an empty store."""
     from geodata.store import resolve_db
@@ -291,6 +294,15 @@ def serve(db: Optional[str] = DB_OPTION,
                else resolve_db(db), BORDERWATCH_TILES=tiles)
     if extra is not None:
         env["BORDERWATCH_GAZETTEER"] = str(extra.resolve())
+    if boundaries is not None:
+        from geodata.gazetteer import GazetteerError, province_boundaries
+
+        try:  # a bad file is a one-line error here, not a traceback in the page
+            matched = province_boundaries(_gazetteer(extra), boundaries)
+        except GazetteerError as error:
+            fail(str(error))
+        typer.echo(f"boundaries: {len(matched)} provinces matched in {boundaries}", err=True)
+        env["BORDERWATCH_BOUNDARIES"] = str(boundaries.resolve())
     from dashboard.app_runner import streamlit_command
 
     command = streamlit_command(host, port)

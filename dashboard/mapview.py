@@ -68,6 +68,14 @@ def features_layer(features: Sequence[MapFeature]) -> folium.FeatureGroup:
     """
     group = folium.FeatureGroup(name=LAYER_NAME, control=False)
     for feature in features:
+        if feature.outline is not None:  # a province's polygon, in its holder's colour, under the marker
+            colour = feature.style.colour
+            folium.GeoJson(
+                {"type": "Feature", "geometry": feature.outline, "properties": {}},
+                style_function=lambda _, colour=colour, stale=feature.stale: {
+                    "color": colour, "weight": 1, "fillColor": colour, "fillOpacity": 0.08 if stale else 0.25},
+                tooltip=folium.Tooltip(feature.tooltip),
+            ).add_to(group)
         size = feature.style.size + 2 * feature.style.outline_width
         folium.Marker(
             [feature.lat, feature.lon],

@@ -132,6 +132,7 @@ class MapFeature:
     style: MarkerStyle
     tooltip: str
     popup: str
+    outline: dict | None = None  # a province's boundary (GeoJSON geometry) when a boundary file is set
 
 
 def status_line(row: Mapping, label_of: Mapping[str, str]) -> str:
@@ -197,7 +198,7 @@ def details_html(row: Mapping, label_of: Mapping[str, str], limit: int | None = 
 
 
 def map_features(state: pd.DataFrame, colours: Mapping[str, str], label_of: Mapping[str, str],
-                 stale_days: int = STALE_DAYS) -> list[MapFeature]:
+                 stale_days: int = STALE_DAYS, outlines: Mapping[str, dict] | None = None) -> list[MapFeature]:
     """The markers for the places in ``state`` (already filtered), provinces first so crossings sit on top.
 
     Parameters
@@ -208,7 +209,10 @@ def map_features(state: pd.DataFrame, colours: Mapping[str, str], label_of: Mapp
         Party id -> colour, party id -> label.
     stale_days : int
         Places whose last report is older than this are faded.
+    outlines : mapping, optional
+        Province id -> GeoJSON geometry, drawn as a filled polygon under the province's marker.
     """
+    outlines = outlines or {}
     features = []
     ordered = state.assign(_order=state["kind"].ne("province")).sort_values(["_order", "place_id"])
     for row in ordered.to_dict("records"):
@@ -220,7 +224,8 @@ def map_features(state: pd.DataFrame, colours: Mapping[str, str], label_of: Mapp
         features.append(MapFeature(
             place_id=row["place_id"], name=row["place"], kind=row["kind"], lat=float(row["lat"]),
             lon=float(row["lon"]), party=row["party"], status=row["status"], stale=stale, style=style,
-            tooltip=tooltip, popup=details_html(row, label_of, MAX_EVIDENCE)))
+            tooltip=tooltip, popup=details_html(row, label_of, MAX_EVIDENCE),
+            outline=outlines.get(row["place_id"]) if row["kind"] == "province" else None))
     return features
 
 

@@ -11,6 +11,7 @@ from importlib.resources import files
 from pathlib import Path
 
 import geopandas as gpd
+import pandas as pd
 from shapely.geometry import Point
 
 from geodata.names import alias_keys
@@ -276,3 +277,37 @@ def load_gazetteer(extra: str | Path | None = None) -> Gazetteer:
     if extra is not None:
         gazetteer = gazetteer.with_places(read_places_file(extra))
     return gazetteer
+
+
+def province_boundaries(gazetteer: Gazetteer, path: str | Path) -> gpd.GeoDataFrame:
+    """Polygons for the gazetteer's provinces from any admin-1 file geopandas reads.
+
+    Rows are joined by ISO 3166-2 code when a column holds such codes (``IQ-AN``), else by name
+    (any spelling the gazetteer knows). Returns ``id`` and ``geometry`` in EPSG:4326, one row per
+    matched province; raises :class:`GazetteerError` when the file cannot be read or nothing matches.
+    """
+    try:
+        frame = gpd.read_file(path)
+    except Exception as error:  # pyogrio raises several types; the message is what matters
+        raise GazetteerError(f"{path}: cannot read boundaries ({str(error).splitlines()[0]})") from None
+    if frame.crs is not None:
+        frame = frame.to_crs(4326)
+    provinces = [p for p in gazetteer.places.values() if p.kind == "province"]
+    by_code = {p.iso_3166_2.upper(): p.id for p in provinces if p.iso_3166_2}
+    by_name = {key: p.id for p in provinces for name in (p.name, *p.aliases) for key in alias_keys(name)}
+    best: tuple[int, pd.Series] | None = None
+    for column in frame.columns.drop("geometry"):
+        values = frame[column].astype(str)
+        for lookup, normalise in ((by_code, str.upper), (by_name, _name_key)):
+            ids = values.map(lambda v, lookup=lookup, normalise=normalise: lookup.get(normalise(v.strip())))
+            if best is None or ids.notna().sum() > best[0]:
+                best = (int(ids.notna().sum()), ids)
+    if best is None or best[0] == 0:
+        raise GazetteerError(f"{path}: no row matches a province by ISO 3166-2 code or name")
+    joined = gpd.GeoDataFrame({"id": best[1], "geometry": frame.geometry}, crs="EPSG:4326").dropna(subset=["id"])
+    return joined.dissolve(by="id", as_index=False)[["id", "geometry"]]
+
+
+def _name_key(value: str) -> str:
+    keys = alias_keys(value)
+    return min(keys, key=len) if keys else ""

@@ -38,6 +38,9 @@ def _app(db: Path, monkeypatch, **params) -> AppTest:
     monkeypatch.setenv("BORDERWATCH_DB", str(db))
     monkeypatch.setenv("BORDERWATCH_TILES", "offline")
     monkeypatch.delenv("BORDERWATCH_GAZETTEER", raising=False)
+    monkeypatch.delenv("BORDERWATCH_BOUNDARIES", raising=False)
+    for key in [k for k in params if k.startswith("env_")]:
+        monkeypatch.setenv(key[4:], params.pop(key))
     at = AppTest.from_file(str(APP), default_timeout=60)
     for key, value in params.items():
         at.query_params[key] = value
@@ -201,3 +204,15 @@ def test_date_range_narrows_the_timeline(filled_store, monkeypatch):
     assert _export(at)["borderwatch"]["date_from"] is None  # the export is the as-of state, not a range
     _ok(at.checkbox(key="w_range").uncheck().run())
     assert len(at.select_slider(key="w_as_of").options) == len(DATES) and "from" not in at.query_params
+
+
+def test_runs_with_a_province_boundary_file(filled_store, monkeypatch, tmp_path, gazetteer):
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    nineveh = gazetteer.place("nineveh")
+    path = tmp_path / "admin1.geojson"
+    gpd.GeoDataFrame({"ISO": ["IQ-NI"]}, geometry=[box(nineveh.lon - 1, nineveh.lat - 1, nineveh.lon + 1,
+                                                        nineveh.lat + 1)], crs=4326).to_file(path)
+    at = _ok(_app(filled_store, monkeypatch, env_BORDERWATCH_BOUNDARIES=str(path)))
+    assert _holders(at) == LATEST

@@ -143,3 +143,40 @@ def test_cli_bad_user_gazetteer_is_a_one_line_error(tmp_path):
                             capture_output=True, text=True)
     assert result.returncode != 0 and "row 2, column 'lat'" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def _boundary_file(tmp_path, gazetteer, columns, suffix=".geojson"):
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    places = [gazetteer.place("anbar"), gazetteer.place("nineveh")]
+    frame = gpd.GeoDataFrame(columns, geometry=[box(p.lon - 1, p.lat - 1, p.lon + 1, p.lat + 1) for p in places]
+                             + [box(0, 0, 1, 1)] * (len(next(iter(columns.values()))) - 2), crs=4326)
+    path = tmp_path / f"admin1{suffix}"
+    frame.to_file(path)
+    return path
+
+
+@pytest.mark.parametrize("columns, suffix", [
+    ({"shapeISO": ["IQ-AN", "IQ-NI", "XX-1"], "shapeName": ["x", "y", "z"]}, ".gpkg"),
+    ({"NAME_1": ["Al Anbar", "Ninawa", "Atlantis"]}, ".geojson"),
+])
+def test_province_polygons_join_by_iso_code_or_name(tmp_path, gazetteer, columns, suffix):
+    from geodata.gazetteer import province_boundaries
+
+    joined = province_boundaries(gazetteer, _boundary_file(tmp_path, gazetteer, columns, suffix))
+    assert sorted(joined["id"]) == ["anbar", "nineveh"]
+    anbar = gazetteer.place("anbar")
+    from shapely.geometry import Point
+
+    assert joined.set_index("id").geometry["anbar"].contains(Point(anbar.lon, anbar.lat))
+
+
+def test_province_polygons_that_match_nothing_are_an_error(tmp_path, gazetteer):
+    from geodata.gazetteer import province_boundaries
+
+    path = _boundary_file(tmp_path, gazetteer, {"name": ["Atlantis", "Lemuria"]})
+    with pytest.raises(GazetteerError, match="no row matches a province"):
+        province_boundaries(gazetteer, path)
+    with pytest.raises(GazetteerError, match="cannot read boundaries"):
+        province_boundaries(gazetteer, tmp_path / "missing.gpkg")

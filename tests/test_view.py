@@ -294,3 +294,23 @@ def test_marker_layer_script_is_stable_between_runs(state, colours, labels):
         layer = mapview.features_layer(view.map_features(state, colours, labels))
         scripts.add(_get_feature_group_string(layer, mapview.base_map("offline", "/app/static")))
     assert len(scripts) == 1
+
+
+def test_a_province_outline_is_drawn_in_its_holders_colour():
+    import pandas as pd
+
+    from dashboard import mapview
+    from dashboard.view import map_features
+
+    row = {"place_id": "nineveh", "place": "Nineveh", "kind": "province", "lat": 36.3, "lon": 43.1,
+           "party": "isil", "party_label": "ISIL", "status": "controls", "since": None, "last_report": None,
+           "staleness_days": 0, "parties": ["isil"], "sources": []}
+    square = {"type": "Polygon", "coordinates": [[[42, 35], [44, 35], [44, 37], [42, 37], [42, 35]]]}
+    (feature,) = map_features(pd.DataFrame([row]), {"isil": "#000000"}, {"isil": "ISIL"}, outlines={"nineveh": square})
+    assert feature.outline == square
+    import folium
+
+    m = folium.Map(tiles=None)
+    mapview.features_layer([feature]).add_to(m)
+    html = m.get_root().render()
+    assert '"fillColor": "#000000"' in html and "[42, 35]" in html
