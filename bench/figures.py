@@ -425,7 +425,7 @@ def _time_asof(ctx: Context, n: int, repeats: int) -> tuple[float, float, object
     for _ in range(repeats):
         seconds, prepared = timed(lambda: prepare(frame))
         prep_times.append(seconds)
-        seconds, state = timed(lambda: as_of(prepared, on, ctx.government_parties))
+        seconds, state = timed(lambda prepared=prepared: as_of(prepared, on, ctx.government_parties))
         asof_times.append(seconds)
     return median(prep_times), median(asof_times), state
 
@@ -567,6 +567,37 @@ def figure_dashboard(ctx: Context) -> None:
                      "reruns), resource.getrusage peak"))
 
 
+def figure_browser(ctx: Context) -> None:
+    """Slider move to updated markers in headless Chromium: the demo store plus claims over 2,000 places."""
+    from bench.generate import synthetic_places
+    from bench.store_build import build_store
+    from dashboard.demo_data import load_demo
+    from geodata.store import ClaimStore
+
+    if not Path("/usr/bin/chromium").exists():
+        ctx.add(Row("browser: slider move to updated markers", None, "s", 0.500, "lower", shown="not run",
+                    note="/usr/bin/chromium is missing (bash scripts/system-deps.sh installs it)"))
+        return
+    n = 20 * ctx.scale.places
+    db = ctx.workdir / "browser.db"
+    places_csv = ctx.workdir / f"places-{ctx.scale.places}.csv"
+    synthetic_places(ctx.scale.places, ctx.seed).to_csv(places_csv, index=False)
+    build_store(db, ctx.claims(n, distinct_strings=True))
+    store = ClaimStore(db, create=False)
+    demo = load_demo(store)
+    store.close()
+    result = _probe(ctx, "bench.browser_probe", "--db", str(db), "--gazetteer", str(places_csv),
+                    "--moves", str(4 if ctx.quick else 10))
+    moves = result["moves"]
+    ctx.add(Row("browser: slider move to updated markers", median(moves), "s", 0.500, "lower",
+                note=f"borderwatch serve + headless Chromium (Playwright), store of the {demo.added} demo reports and "
+                     f"{n:,} generated claims over {ctx.scale.places:,} places ({result['markers']:,} markers drawn): "
+                     f"ArrowLeft on the slider until the run ended and the markers changed ({result['changed']} of "
+                     f"{len(moves)} moves changed markers), median; all: {', '.join(f'{m:.2f}' for m in moves)} s"))
+    ctx.add(Row("browser: first load to markers", result["load"], "s",
+                note="page open to the first marker drawn, same store and server"))
+
+
 def figure_memory(ctx: Context) -> None:
     n = ctx.scale.memory_claims
     frame = ctx.claims(n, distinct_strings=True)
@@ -588,6 +619,7 @@ FIGURES = {
     "asof": figure_asof,
     "dashboard": figure_dashboard,
     "export": figure_export,
+    "browser": figure_browser,
     "memory": figure_memory,
     "growth": figure_growth,
 }

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from dataclasses import replace
 from datetime import date
+from functools import partial
 from pathlib import Path
 
 import altair as alt
@@ -78,7 +79,9 @@ def _version(store: ClaimStore) -> tuple:
     return (counts["reports"], counts["claims"], counts["corrections"], *stamp)
 
 
-@st.cache_data(show_spinner="Reading the store…", max_entries=4)
+# A resource, not data: st.cache_data would hand every rerun its own unpickled copy of all the
+# claims (seconds at a million). Nothing downstream changes the frame.
+@st.cache_resource(show_spinner="Reading the store…", max_entries=2)
 def _claims(db: str, version: tuple) -> tuple[pd.DataFrame, list[date]]:
     store = _store(db)
     return prepare(store.claims_frame()), store.report_dates()
@@ -392,7 +395,7 @@ def main() -> None:
 
     on, start, end = _timeline(dates)
     parties, kinds, borders, stale_days = _filters(gaz, frame)
-    st.sidebar.caption(f"Store: `{store.db}` — {version[0]} reports, {version[1]} claims, "
+    st.sidebar.caption(f"Store: `{store.label}` — {version[0]} reports, {version[1]} claims, "
                        f"{version[2]} corrections. Tiles: {TILES}.")
 
     filters = Filters(as_of=on, date_from=start, date_to=end, parties=tuple(parties), kinds=tuple(kinds),
@@ -431,15 +434,17 @@ def main() -> None:
     # The export is the as-of state; from/to only narrowed the slider. In the export format a
     # from/to means "the claims of a range" (borderwatch export --from/--to), so leave them out.
     export_filters = replace(filters, date_from=None, date_to=None, bbox=viewport.bbox)
-    geojson = view.export_geojson(in_view, export_filters, EXTRACTOR_VERSION)
+    # Written when the button is pressed, not on every slider move (0.1 s at 2,000 places).
+    geojson = partial(view.export_geojson, in_view, export_filters, EXTRACTOR_VERSION)
     st.session_state["export_geojson"] = geojson  # what the button serves; read back by tests
     table = view.places_table(in_view)
     down_left, down_right, _ = st.columns([2, 2, 5])
     down_left.download_button("⬇ GeoJSON of this view", geojson, file_name=view.export_filename(on, "geojson"),
                               mime="application/geo+json", key="w_geojson", on_click="ignore",
                               help="The places in the map's current view, with the filters and as-of date.")
-    down_right.download_button("⬇ CSV of the table", view.csv_text(table), file_name=view.export_filename(on, "csv"),
-                               mime="text/csv", key="w_csv", on_click="ignore")
+    down_right.download_button("⬇ CSV of the table", partial(view.csv_text, table),
+                               file_name=view.export_filename(on, "csv"), mime="text/csv", key="w_csv",
+                               on_click="ignore")
 
     tab_table, tab_history, tab_add, tab_fix = st.tabs(["Places in view", "History", "Add reports", "Corrections"])
     with tab_table:

@@ -9,6 +9,7 @@ import folium
 import geopandas as gpd
 
 from dashboard.assets import packaged_file
+from dashboard.divicons import DivIconLayer
 
 # lon/lat box of the countries kept: the eastern Mediterranean to Iran, the Caucasus to
 # Yemen. Whole countries that touch it are kept (no clipping, which would draw fake
@@ -89,16 +90,15 @@ def add_offline_basemap(m: folium.Map) -> None:
     ).add_to(m)
     # Permanent labels as DivIcon markers: tooltips would need hover and interactive paths.
     labels = folium.FeatureGroup(name="Country names", control=False).add_to(m)
+    features = []
     for name, geom in zip(borders["name"], borders.geometry, strict=True):
         pt = geom.representative_point()  # inside the polygon, unlike the centroid
-        html = f'<div style="{_LABEL_STYLE}">{escape(name)}</div>'
-        folium.Marker(
-            [pt.y, pt.x],
-            icon=folium.DivIcon(html=html, icon_size=(0, 0), class_name="borderwatch-label"),
-            pane=_LABEL_PANE,
-            interactive=False,
-            keyboard=False,
-        ).add_to(labels)
+        icon = {"html": f'<div style="{_LABEL_STYLE}">{escape(name)}</div>', "iconSize": [0, 0],
+                "className": "borderwatch-label"}
+        features.append({"type": "Feature", "geometry": {"type": "Point", "coordinates": [pt.x, pt.y]},
+                         "properties": {"icon": icon}})
+    DivIconLayer({"type": "FeatureCollection", "features": features},
+                 {"pane": _LABEL_PANE, "interactive": False, "keyboard": False}).add_to(labels)
 
 
 def tile_layer(setting: str = "offline") -> folium.TileLayer | None:

@@ -1,7 +1,8 @@
-"""The claims store: reports, claims and analyst corrections in SQLite (or any SQLAlchemy database).
+"""The claims store: reports, claims and analyst corrections in SQLite or PostgreSQL.
 
 The only writer of stored data. Every report goes in with its claims in one transaction, so a
-crash leaves it fully in or fully out; the same content twice adds nothing.
+crash leaves it fully in or fully out; the same content twice adds nothing. The same code serves
+both databases; only how a writer takes the store's write lock differs (see ``_in_transaction``).
 """
 
 from __future__ import annotations
@@ -23,6 +24,10 @@ from geodata.claims import Claim
 SCHEMA_VERSION = 1
 DEFAULT_DB = "borderwatch.db"
 ENV_DB = "BORDERWATCH_DB"
+# Any constant shared by every borderwatch writer: the key of PostgreSQL's advisory write lock.
+PG_LOCK_KEY = 0x626F7264  # "bord"
+# Tables an extension may put into a database before our schema (PostGIS): not "another program's".
+EXTENSION_TABLES = {"spatial_ref_sys"}
 
 metadata = sa.MetaData()
 meta = sa.Table("meta", metadata, sa.Column("key", sa.String(64), primary_key=True),
@@ -40,6 +45,9 @@ reports = sa.Table(
     sa.Column("version", sa.Integer, nullable=False, default=1),
     sa.Column("superseded_by", sa.String(64)),
     sa.Column("ingested_at", sa.DateTime, nullable=False),
+    # Each new report looks up its url's current version; without this every ingest scans the table.
+    # A hash index on PostgreSQL: equality is all we ask, and a btree refuses very long urls.
+    sa.Index("ix_reports_url", "url", postgresql_using="hash"),
 )
 claims = sa.Table(
     "claims", metadata,
@@ -109,8 +117,24 @@ def resolve_db(db: str | os.PathLike | None) -> str:
     return str(db or os.environ.get(ENV_DB) or DEFAULT_DB)
 
 
-def _url_for(db: str) -> str:
-    return db if "://" in db else f"sqlite:///{Path(db).expanduser()}"
+def _url_for(db: str) -> sa.URL:
+    if "://" not in db:
+        return sa.make_url(f"sqlite:///{Path(db).expanduser()}")
+    url = sa.make_url(db)
+    if url.drivername in ("postgresql", "postgres"):
+        # SQLAlchemy's default PostgreSQL driver is psycopg2; ours is psycopg 3 (the `postgres` extra).
+        url = url.set(drivername="postgresql+psycopg")
+    return url
+
+
+def _display(db: str) -> str:
+    """The store's name for messages: a URL without its password."""
+    if "://" not in db:
+        return db
+    try:
+        return sa.make_url(db).render_as_string(hide_password=True)
+    except sa.exc.ArgumentError:
+        return db
 
 
 def _now() -> datetime:
@@ -130,6 +154,8 @@ class ClaimStore:
 
     def __init__(self, db: str | os.PathLike, create: bool = True):
         self.db = str(db)
+        self.label = _display(self.db)  # for messages: never a password
+        self.create = create
         is_file = "://" not in self.db
         if is_file:
             path = Path(self.db).expanduser()
@@ -141,13 +167,25 @@ class ClaimStore:
                         raise StoreError(f"{self.db}: not a SQLite database")
             if create and not path.parent.exists():
                 raise StoreError(f"{self.db}: folder {path.parent} does not exist")
-        self.engine = sa.create_engine(_url_for(self.db), future=True)
-        if self.engine.dialect.name == "sqlite":
+        try:
+            url = _url_for(self.db)
+            # READ COMMITTED whatever the server's default: each statement after the write lock
+            # must see what the lock's previous holder committed (see _in_transaction).
+            options = {"isolation_level": "READ COMMITTED"} if url.get_backend_name() == "postgresql" else {}
+            self.engine = sa.create_engine(url, future=True, **options)
+        except sa.exc.ArgumentError as error:
+            raise StoreError(f"{self.label}: not a database URL ({error})") from None
+        except ImportError as error:  # the URL's driver is not installed
+            hint = ("pip install 'borderwatch[postgres]'" if url.get_backend_name() == "postgresql"
+                    else f"install the Python driver for {url.drivername}")
+            raise StoreError(f"{self.label}: no database driver ({error.name or error}): {hint}") from None
+        self.dialect = self.engine.dialect.name
+        if self.dialect == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
         self._prepare_schema()
-        if self.engine.dialect.name == "sqlite":
+        if self.dialect == "sqlite":
             # Only now, once the file is known to be a store: WAL is a lasting change to the file.
-            _with_retry(self.db, self._use_wal)
+            _with_retry(self.label, self._use_wal)
 
     def _use_wal(self) -> None:
         with self.engine.connect() as conn:
@@ -155,31 +193,47 @@ class ClaimStore:
 
     # -- schema ------------------------------------------------------------------------------
     def _prepare_schema(self) -> None:
-        _with_retry(self.db, lambda: self._in_transaction(self._create_or_check))
+        _with_retry(self.label, lambda: self._in_transaction(self._create_or_check))
 
     def _in_transaction(self, work):
+        """Run ``work(conn)`` in one transaction that holds the store's write lock from its start.
+
+        Writers take the lock before reading what is stored, or two processes could both find a
+        report (or the schema) missing and both add it. Readers never wait for it.
+        """
         with self.engine.begin() as conn:
-            if self.engine.dialect.name == "sqlite":
-                # Take the write lock before reading what is stored: pysqlite would only begin at the
-                # first INSERT, so two processes could both find a report (or the schema) missing.
+            if self.dialect == "sqlite":
+                # pysqlite would only begin at the first INSERT; BEGIN IMMEDIATE takes the lock now.
                 conn.exec_driver_sql("BEGIN IMMEDIATE")
+            elif self.dialect == "postgresql":
+                # A transaction-level advisory lock: it works before the tables exist (schema
+                # creation), is released by commit, rollback or a dead client's disconnect, and
+                # leaves readers alone. Under READ COMMITTED (set on the engine) every later
+                # statement of the transaction sees what the previous holder committed.
+                conn.execute(sa.select(sa.func.pg_advisory_xact_lock(PG_LOCK_KEY)))
             return work(conn)
 
     def _create_or_check(self, conn) -> None:
-        tables = set(sa.inspect(conn).get_table_names())
+        tables = set(sa.inspect(conn).get_table_names()) - EXTENSION_TABLES
         if "meta" in tables:
             row = conn.execute(sa.select(meta.c.value).where(meta.c.key == "schema_version")).first()
             version = int(row[0]) if row else 0
             if version > SCHEMA_VERSION:
                 raise StoreError(
-                    f"{self.db}: store schema version {version} is newer than this borderwatch "
+                    f"{self.label}: store schema version {version} is newer than this borderwatch "
                     f"understands ({SCHEMA_VERSION}); upgrade borderwatch")
             if version < SCHEMA_VERSION:
                 self._migrate(conn, version)
+            # Stores made before the url index existed get it here; it changes no data.
+            for index in reports.indexes:
+                index.create(conn, checkfirst=True)
             return
         if tables:
-            raise StoreError(f"{self.db}: a database, but not a borderwatch store (tables: "
+            raise StoreError(f"{self.label}: a database, but not a borderwatch store (tables: "
                              f"{', '.join(sorted(tables))})")
+        if not self.create and self.dialect != "sqlite":
+            raise StoreError(f"{self.label}: no store in this database (run 'borderwatch extract ... "
+                             f"--db URL' first)")
         metadata.create_all(conn)
         conn.execute(meta.insert().values(key="schema_version", value=str(SCHEMA_VERSION)))
 
@@ -189,7 +243,7 @@ class ClaimStore:
         while version < SCHEMA_VERSION:
             step = migrations.get(version)
             if step is None:
-                raise StoreError(f"{self.db}: store schema version {version} cannot be upgraded")
+                raise StoreError(f"{self.label}: store schema version {version} cannot be upgraded")
             step(conn)
             version += 1
         conn.execute(meta.update().where(meta.c.key == "schema_version").values(value=str(version)))
@@ -210,7 +264,7 @@ class ClaimStore:
         version's claims stay stored, marked superseded.
         """
         batch = list(batch)  # read once: a retry, or the two passes of _add, must see every item
-        return _with_retry(self.db, lambda: self._in_transaction(lambda conn: self._add(conn, batch)))
+        return _with_retry(self.label, lambda: self._in_transaction(lambda conn: self._add(conn, batch)))
 
     def _add(self, conn, batch) -> IngestResult:
         ids = [report["report_id"] for report, _ in batch]
@@ -256,6 +310,9 @@ class ClaimStore:
             for claim in report_claims:
                 claim_rows.append(_claim_row(claim))
             result += IngestResult(added=1, claims=len(report_claims))
+        if self.dialect == "postgresql":
+            report_rows = [_without_nul(row) for row in report_rows]
+            claim_rows = [_without_nul(row) for row in claim_rows]
         if report_rows:
             conn.execute(reports.insert(), report_rows)
         if claim_rows:
@@ -274,7 +331,9 @@ class ClaimStore:
             raise ValueError(f"unknown correction {action!r}: use 'reject' or 'set'")
         row = dict(action=action, claim_key=claim_key, place_id=place_id, party=party, status=status,
                    event_date=event_date, note=note, author=author, created_at=_now())
-        return _with_retry(self.db, lambda: self._in_transaction(
+        if self.dialect == "postgresql":
+            row = _without_nul(row)
+        return _with_retry(self.label, lambda: self._in_transaction(
             lambda conn: conn.execute(corrections.insert().values(**row)).inserted_primary_key[0]))
 
     # -- reading -----------------------------------------------------------------------------
@@ -335,14 +394,17 @@ class ClaimStore:
     def check(self) -> list[str]:
         """Integrity problems found by SQLite itself and by the store's own invariants."""
         problems = []
-        with self.engine.connect() as conn:
-            if self.engine.dialect.name == "sqlite":
-                result = conn.exec_driver_sql("PRAGMA integrity_check").scalars().all()
-                problems += [r for r in result if r != "ok"]
-            orphans = conn.execute(sa.select(sa.func.count()).select_from(claims).where(
-                ~claims.c.report_id.in_(sa.select(reports.c.report_id)))).scalar_one()
-            if orphans:
-                problems.append(f"{orphans} claims without their report")
+        try:
+            with self.engine.connect() as conn:
+                if self.dialect == "sqlite":
+                    result = conn.exec_driver_sql("PRAGMA integrity_check").scalars().all()
+                    problems += [r for r in result if r != "ok"]
+                orphans = conn.execute(sa.select(sa.func.count()).select_from(claims).where(
+                    ~claims.c.report_id.in_(sa.select(reports.c.report_id)))).scalar_one()
+                if orphans:
+                    problems.append(f"{orphans} claims without their report")
+        except DatabaseError as error:  # a damaged file can fail the check itself: that is the finding
+            problems.append(f"the database is damaged ({_first_line(error)})")
         return problems
 
     def close(self) -> None:
@@ -388,12 +450,16 @@ def _correction_claims(sets: pd.DataFrame, frame: pd.DataFrame, gazetteer=None) 
 
 
 def _with_retry(db: str, work, attempts: int = 120):
-    """Run a transaction, waiting while another process holds the SQLite write lock."""
+    """Run a transaction again while another process holds the SQLite lock or PostgreSQL aborts it.
+
+    PostgreSQL writers queue on the advisory lock instead, so there a retry only follows a
+    serialization failure or a deadlock, which the lock should prevent but the server may still report.
+    """
     for attempt in range(attempts):
         try:
             return work()
         except OperationalError as error:
-            if not _is_lock(error) or attempt == attempts - 1:
+            if not (_is_lock(error) or _is_transient(error)) or attempt == attempts - 1:
                 raise StoreError(f"{db}: cannot write ({_first_line(error)})") from None
             time.sleep(min(0.05 * (attempt + 1), 1.0))
         except DatabaseError as error:
@@ -412,6 +478,17 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
 def _is_lock(error: Exception) -> bool:
     text = str(error).lower()
     return "locked" in text or "busy" in text
+
+
+def _is_transient(error: Exception) -> bool:
+    """A PostgreSQL error that says "try the transaction again": serialization failure, deadlock."""
+    return getattr(getattr(error, "orig", None), "sqlstate", None) in ("40001", "40P01")
+
+
+def _without_nul(row: dict) -> dict:
+    """PostgreSQL text cannot hold NUL characters (SQLite can): store U+FFFD in their place."""
+    return {key: value.replace("\x00", "\ufffd") if isinstance(value, str) and "\x00" in value else value
+            for key, value in row.items()}
 
 
 def _first_line(error: Exception) -> str:

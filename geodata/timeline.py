@@ -24,25 +24,66 @@ def effective_dates(frame: pd.DataFrame) -> pd.Series:
 
 
 def prepare(frame: pd.DataFrame) -> pd.DataFrame:
-    """Add the ``effective`` date and sort once, so repeated :func:`as_of` calls only filter.
+    """Sort the claims once and work out everything about them that does not depend on the as-of date.
 
-    Claims with no date at all cannot be placed on the timeline and are left out.
+    Who won each (place, date), where each run of the same holder starts, and running counts
+    along each place's history: :func:`as_of` then finds each place's last claim before a date
+    with one binary search and reads its state off that row. Claims with no date at all cannot
+    be placed on the timeline and are left out.
     """
-    if "effective" in frame.columns and frame.attrs.get("prepared"):
+    if frame.attrs.get("prepared") == len(frame) and "effective" in frame.columns:
         return frame
-    prepared = frame.copy()
-    prepared["effective"] = effective_dates(prepared)
-    prepared = prepared[prepared["effective"].notna()]
-    prepared["report_day"] = pd.to_datetime(prepared["report_date"], errors="coerce")
-    prepared["is_correction"] = prepared.get("construction", pd.Series("", index=prepared.index)).eq("correction")
-    prepared = prepared.sort_values(["place_id", "effective", "is_correction"], kind="mergesort")
-    prepared = prepared.reset_index(drop=True)
-    prepared.attrs["prepared"] = True
-    return prepared
+    claims = frame.copy()
+    claims["effective"] = effective_dates(claims)
+    claims = claims[claims["effective"].notna()]
+    claims["report_day"] = pd.to_datetime(claims["report_date"], errors="coerce")
+    claims["is_correction"] = claims.get("construction", pd.Series("", index=claims.index)).eq("correction")
+    claims = claims.sort_values(["place_id", "effective", "is_correction"], kind="mergesort").reset_index(drop=True)
+
+    place_code = pd.factorize(claims["place_id"], sort=True)[0].astype(np.int64)
+    days = claims["effective"].to_numpy(dtype="datetime64[D]").astype(np.int64)
+    origin, span = (int(days.min()) if len(days) else 0), _span(days)
+    claims["_day_key"] = _day_key(place_code, days, origin, span)
+    claims["_place_first"] = np.r_[True, place_code[1:] != place_code[:-1]] if len(days) else []
+
+    daily = _winners(claims).drop_duplicates(["place_id", "effective"], keep="first")
+    changed = (daily["party"] != daily.groupby("place_id")["party"].shift()) | \
+              (daily["status"] != daily.groupby("place_id")["status"].shift())
+    daily = daily.assign(run=changed.cumsum())  # numbered across places: a new place starts a new run
+    daily["run_start"] = daily.groupby("run")["effective"].transform("min")
+    on_day = claims[["place_id", "effective"]].merge(
+        daily[["place_id", "effective", "party", "status", "confidence", "run", "run_start"]],
+        on=["place_id", "effective"], how="left")
+    claims["day_party"] = on_day["party"].to_numpy()
+    claims["day_status"] = on_day["status"].to_numpy()
+    claims["day_confidence"] = on_day["confidence"].to_numpy()
+    claims["run"] = on_day["run"].to_numpy()
+    claims["run_start"] = on_day["run_start"].to_numpy()
+
+    # Along each run: how many distinct reports back its holder so far, and where its backing claims are.
+    backs = claims["party"].eq(claims["day_party"])  # a run has one holder, the winner of each of its days
+    repeated = claims.loc[backs, ["run", "report_id"]].duplicated().reindex(claims.index, fill_value=True)
+    claims["run_reports"] = (backs & ~repeated).astype(np.int64).groupby(claims["run"]).cumsum()
+    claims["backs_run"] = backs
+    claims["backing_seen"] = backs.astype(np.int64).cumsum() - 1  # position among the backing rows, for sources
+    # The latest report date so far; a place whose claims carry none falls back on their own dates.
+    reported = claims["report_day"].groupby(claims["place_id"]).cummax().groupby(claims["place_id"]).ffill()
+    claims["last_report_so_far"] = reported.fillna(claims["effective"])
+    claims.attrs.update(prepared=len(claims), day_origin=origin, day_span=span)
+    return claims
+
+
+def _span(days: np.ndarray) -> int:
+    return int(days.max() - days.min() + 2) if len(days) else 2
+
+
+def _day_key(place_code: np.ndarray, days: np.ndarray, first_day: int, span: int) -> np.ndarray:
+    """One sortable integer per (place, date), in the order of the prepared claims."""
+    return place_code * span + (days - first_day)
 
 
 def _winners(claims: pd.DataFrame) -> pd.DataFrame:
-    """One row per (place, date): the party most reports back, corrections first, then confidence."""
+    """One row per (place, date, party, status), the day's winner first: corrections, named holders, most reports."""
     # A named holder outranks "not government" and an unnamed holder reported on the same date.
     scored = claims.assign(
         weight=np.where(claims["status"].eq("not-government"), 0.5,
@@ -64,7 +105,8 @@ def as_of(frame: pd.DataFrame, on: date | None = None, government_parties: Itera
     Parameters
     ----------
     frame : DataFrame
-        Claims as :meth:`geodata.store.ClaimStore.claims_frame` returns them (or :func:`prepare`\\ d).
+        Claims as :meth:`geodata.store.ClaimStore.claims_frame` returns them (or :func:`prepare`\ d,
+        which a caller asking for many dates should do once).
     on : date, optional
         The as-of date; the latest date in the claims when omitted.
     government_parties : iterable of str
@@ -78,85 +120,103 @@ def as_of(frame: pd.DataFrame, on: date | None = None, government_parties: Itera
         ``contested``, ``staleness_days`` and ``sources`` (claims behind the state, newest first).
     """
     claims = prepare(frame)
-    if on is not None:
-        claims = claims[claims["effective"] <= pd.Timestamp(on)]
     if claims.empty:
         return pd.DataFrame(columns=STATE_COLUMNS)
     on_ts = pd.Timestamp(on) if on is not None else claims["effective"].max()
+    # Each place's last claim at or before the date: one binary search per place.
+    key = claims["_day_key"].to_numpy()
+    starts = np.flatnonzero(claims["_place_first"].to_numpy())
+    first_day, span = claims.attrs["day_origin"], claims.attrs["day_span"]
+    offset = np.clip(np.datetime64(on_ts, "D").astype(np.int64) - first_day, -1, span - 1)
+    last = np.searchsorted(key, _day_key(np.arange(len(starts), dtype=np.int64), first_day + offset, first_day, span),
+                           side="right") - 1
+    held = last >= starts
+    if not held.any():
+        return pd.DataFrame(columns=STATE_COLUMNS)
+    last = last[held]
+    rows = claims.iloc[last]
+    day_first = np.searchsorted(key, key[last], side="left")
+    day_rows = claims.iloc[_ranges(day_first, last + 1)]
+    day = _day_facts(day_rows, set(government_parties))
 
-    ranked = _winners(claims)
-    daily = ranked.drop_duplicates(["place_id", "effective"], keep="first")
-    # Runs of the same holder: a new run starts where the party changes from one date to the next.
-    changed = (daily["party"] != daily.groupby("place_id")["party"].shift()) | \
-              (daily["status"] != daily.groupby("place_id")["status"].shift())
-    daily = daily.assign(run=changed.groupby(daily["place_id"]).cumsum())
-    last_run = daily.groupby("place_id")["run"].transform("max")
-    current_days = daily[daily["run"] == last_run]
-    since = current_days.groupby("place_id")["effective"].min()
-    latest = daily.groupby("place_id").tail(1).set_index("place_id")
-
-    # Disagreement on the latest date: two named holders, or "not government" against the government.
-    latest_dates = claims.groupby("place_id")["effective"].transform("max")
-    at_latest = claims[claims["effective"] == latest_dates]
-    corrected = at_latest.groupby("place_id")["is_correction"].transform("max")
-    at_latest = at_latest[~corrected | at_latest["is_correction"]]
-    named = at_latest[at_latest["status"].eq("controls")]
-    holders = named[named["party"].ne(UNKNOWN)].groupby("place_id")["party"].nunique()
-    government = set(government_parties)
-    notgov_places = set(at_latest.loc[at_latest["status"].eq("not-government"), "place_id"])
-    gov_places = set(named.loc[named["party"].isin(government), "place_id"])
-    contested = (holders > 1).reindex(latest.index, fill_value=False)
-    contested |= latest.index.to_series().isin(notgov_places & gov_places)
-    parties_at_latest = at_latest.groupby("place_id")["party"].agg(lambda s: sorted(set(s)))
-
-    run_claims = claims.merge(since.rename("since_ts"), left_on="place_id", right_index=True)
-    run_claims = run_claims[(run_claims["effective"] >= run_claims["since_ts"])
-                            & (run_claims["party"] == run_claims["place_id"].map(latest["party"]))]
-    n_reports = run_claims.groupby("place_id")["report_id"].nunique()
-    last_report = claims.groupby("place_id")["report_day"].max().fillna(claims.groupby("place_id")["effective"].max())
-
-    first = claims.groupby("place_id").tail(1).set_index("place_id")
-    label = claims.drop_duplicates(["place_id", "party"], keep="last").set_index(["place_id", "party"])["party_label"]
+    place_ids = rows["place_id"].to_numpy()
+    contested = day["contested"].reindex(place_ids).fillna(False).to_numpy(dtype=bool)
+    last_report = rows["last_report_so_far"]
     state = pd.DataFrame({
-        "place_id": latest.index,
-        "place": first["place"].reindex(latest.index).values,
-        "kind": first["kind"].reindex(latest.index).values,
+        "place_id": place_ids,
+        "place": rows["place"].to_numpy(),
+        "kind": rows["kind"].to_numpy(),
         "side": None,
-        "lat": first["lat"].reindex(latest.index).values,
-        "lon": first["lon"].reindex(latest.index).values,
-        "party": latest["party"].values,
-        "party_label": [label.get((p, party), party) for p, party in zip(latest.index, latest["party"])],
-        "status": np.where(contested.values, "contested", latest["status"].values),
-        "contested": contested.values.astype(bool),
-        "since": since.reindex(latest.index).dt.date.values,
-        "last_report": last_report.reindex(latest.index).dt.date.values,
-        "latest": latest["effective"].dt.date.values,
-        "n_reports": n_reports.reindex(latest.index, fill_value=0).astype(int).values,
+        "lat": rows["lat"].to_numpy(),
+        "lon": rows["lon"].to_numpy(),
+        "party": rows["day_party"].to_numpy(),
+        "party_label": day["label"].reindex(place_ids).to_numpy(),
+        "status": np.where(contested, "contested", rows["day_status"].to_numpy()),
+        "contested": contested,
+        "since": pd.to_datetime(rows["run_start"]).dt.date.to_numpy(),
+        "last_report": last_report.dt.date.to_numpy(),
+        "latest": rows["effective"].dt.date.to_numpy(),
+        "n_reports": rows["run_reports"].to_numpy(dtype=int),
         # A report published after the as-of date may speak of an event before it: not stale at all.
-        "staleness_days": (on_ts - last_report.reindex(latest.index)).dt.days.clip(lower=0).astype(int).values,
-        "confidence": latest["confidence"].values,
-        "parties": parties_at_latest.reindex(latest.index).values,
+        "staleness_days": (on_ts - last_report).dt.days.clip(lower=0).astype(int).to_numpy(),
+        "confidence": rows["day_confidence"].to_numpy(),
+        "parties": day["parties"].reindex(place_ids).to_numpy(),
     })
-    state["sources"] = _sources(at_latest, run_claims).reindex(latest.index).values
-    state["sources"] = state["sources"].apply(lambda s: s if isinstance(s, list) else [])
-    return state.reset_index(drop=True)[STATE_COLUMNS]
+    sources = _sources(claims, day_rows, rows).reindex(place_ids)
+    state["sources"] = [s if isinstance(s, list) else [] for s in sources]
+    return state[STATE_COLUMNS]
 
 
-def _sources(at_latest: pd.DataFrame, run_claims: pd.DataFrame) -> pd.Series:
-    """The claims behind each place's state: every claim on the latest date, then the run's."""
-    both = pd.concat([at_latest, run_claims], ignore_index=True)
-    both = both.drop_duplicates("claim_key").sort_values(["place_id", "effective"], ascending=[True, False])
-    both = both.groupby("place_id").head(MAX_SOURCES)
+def _ranges(starts: np.ndarray, stops: np.ndarray) -> np.ndarray:
+    """The row positions ``start..stop-1`` of every pair, concatenated (vectorised ``np.r_``)."""
+    lengths = stops - starts
+    if lengths.sum() == 0:
+        return np.empty(0, dtype=np.int64)
+    offsets = np.repeat(stops - lengths.cumsum(), lengths)
+    return np.arange(lengths.sum()) + offsets
+
+
+def _day_facts(day_rows: pd.DataFrame, government: set[str]) -> pd.DataFrame:
+    """Per place, from the claims of its latest date: the winner's label, disagreement, parties named."""
+    corrected = day_rows.groupby("place_id")["is_correction"].transform("max")
+    considered = day_rows[~corrected | day_rows["is_correction"]]
+    named = considered[considered["status"].eq("controls")]
+    # An unnamed holder may be any named one, so it disagrees with none.
+    holders = named[named["party"].ne(UNKNOWN)].groupby("place_id")["party"].nunique()
+    notgov = set(considered.loc[considered["status"].eq("not-government"), "place_id"])
+    gov = set(named.loc[named["party"].isin(government), "place_id"])
+    places = pd.Index(day_rows["place_id"].unique())
+    contested = (holders > 1).reindex(places, fill_value=False) | places.to_series(index=places).isin(notgov & gov)
+    winners = day_rows[day_rows["party"].eq(day_rows["day_party"])]
+    label = winners.groupby("place_id")["party_label"].last().reindex(places)
+    named_by_place: dict[str, set] = {}
+    for place, party in zip(considered["place_id"], considered["party"]):
+        named_by_place.setdefault(place, set()).add(party)
+    parties = pd.Series({place: sorted(named) for place, named in named_by_place.items()}, dtype=object)
+    return pd.DataFrame({"contested": contested, "label": label.fillna(pd.Series(places, index=places)),
+                         "parties": parties.reindex(places)})
+
+
+def _sources(claims: pd.DataFrame, day_rows: pd.DataFrame, rows: pd.DataFrame) -> pd.Series:
+    """The claims behind each place's state, newest first: every claim on its latest date, then its run's."""
+    backing = np.flatnonzero(claims["backs_run"].to_numpy())
+    seen = rows["backing_seen"].to_numpy()
+    run_of = claims["run"].to_numpy()
+    take = _ranges(np.maximum(seen - MAX_SOURCES + 1, 0), seen + 1)
+    picked = backing[take]
+    picked = picked[run_of[picked] == np.repeat(rows["run"].to_numpy(), np.minimum(seen + 1, MAX_SOURCES))]
+    both = pd.concat([day_rows, claims.iloc[picked]])
+    both = both[~both.index.duplicated()]
+    both = both.iloc[np.lexsort((-both.index.to_numpy(), -both["effective"].to_numpy().astype(np.int64),
+                                 pd.factorize(both["place_id"], sort=True)[0]))]
+    both = both.groupby("place_id", sort=False).head(MAX_SOURCES)
     columns = ["source", "url", "report_date", "event_date", "evidence", "party", "status", "claim_key", "confidence"]
-    records = both[["place_id", *columns]].copy()
-    for column in ("report_date", "event_date"):
-        # object dtype: a str column would turn a missing date into NaN instead of None
-        records[column] = pd.Series([d.isoformat() if isinstance(d, date) else None for d in records[column]],
-                                    index=records.index, dtype=object)
-    # One pass over the rows; a groupby-apply costs a pandas call per place (seconds for 10,000 places).
+    dates = {c: [d.isoformat() if isinstance(d, date) else None for d in both[c]]
+             for c in ("report_date", "event_date")}
+    values = [dates[c] if c in dates else both[c].tolist() for c in columns]
     grouped: dict[str, list[dict]] = {}
-    for place, record in zip(records["place_id"], records[columns].to_dict("records")):
-        grouped.setdefault(place, []).append(record)
+    for place, *record in zip(both["place_id"], *values):
+        grouped.setdefault(place, []).append(dict(zip(columns, record)))
     return pd.Series(grouped, dtype=object)
 
 

@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 import pytest
+from conftest_postgres import postgres_server, postgres_url  # noqa: F401  (fixtures for every test module)
 
 REPO = Path(__file__).resolve().parents[1]
 SEED = REPO.parent / "shared" / "seeds" / "000_b4b07374c830938f.txt"

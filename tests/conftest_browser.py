@@ -86,16 +86,17 @@ def serve_command(db: Path, port: int) -> list[str]:
 
 
 @contextmanager
-def served(db: Path, log: Path, timeout: float = 90.0):
+def served(db: Path, log: Path, timeout: float = 90.0, extra: tuple[str, ...] = ()):
     """Run the dashboard on a free port until the block ends; yields its base URL.
 
+    ``extra`` are more ``borderwatch serve`` options (the benchmark passes ``--gazetteer``).
     Waits on ``/_stcore/health`` (no fixed sleeps) and fails with the server's log if it dies.
     """
     port = free_port()
     env = dict(os.environ, BORDERWATCH_TILES="offline")
     env.pop("BORDERWATCH_GAZETTEER", None)
     with open(log, "wb") as out:
-        process = subprocess.Popen(serve_command(db, port), stdout=out, stderr=subprocess.STDOUT, env=env,
+        process = subprocess.Popen([*serve_command(db, port), *extra], stdout=out, stderr=subprocess.STDOUT, env=env,
                                    start_new_session=True)
     url = f"http://127.0.0.1:{port}"
     try:

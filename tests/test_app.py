@@ -48,7 +48,7 @@ def _app(db: Path, monkeypatch, **params) -> AppTest:
 
 
 def _export(at: AppTest) -> dict:
-    return json.loads(at.session_state["export_geojson"])
+    return json.loads(at.session_state["export_geojson"]())
 
 
 def _holders(at: AppTest) -> dict[str, str]:

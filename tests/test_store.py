@@ -1,4 +1,7 @@
-"""The claims store: schema and versions, idempotent and atomic ingest, real processes, corrections."""
+"""The claims store: schema and versions, idempotent and atomic ingest, real processes, corrections.
+
+Every test that can runs on SQLite and on a real PostgreSQL server (``tests/conftest_postgres.py``).
+"""
 
 from __future__ import annotations
 
@@ -15,7 +18,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from helpers import (assert_claims_equal, expected_claims, make_claim, make_report, synthetic_report)
+import sqlalchemy as sa
+from helpers import assert_claims_equal, expected_claims, make_claim, make_report, synthetic_report
 
 from geodata.store import SCHEMA_VERSION, ClaimStore, StoreError
 from geodata.timeline import as_of
@@ -27,10 +31,21 @@ WALEED_TEXT = "Militants seized the Al-Waleed border post on Sunday, a border gu
 
 
 # -- fixtures ---------------------------------------------------------------------------------
-@pytest.fixture(params=["memory", "file"])
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db(request, tmp_path) -> str:
+    """Where a new store goes: a SQLite file, or a fresh database on the test PostgreSQL server."""
+    if request.param == "sqlite":
+        return str(tmp_path / "store.db")
+    return request.getfixturevalue("postgres_url")  # only PostgreSQL tests start the server
+
+
+@pytest.fixture(params=["memory", "sqlite", "postgresql"])
 def store(request, tmp_path):
-    """An empty store, in memory and in a SQLite file (the two SQLite back ends the code supports)."""
-    db = ":memory:" if request.param == "memory" else str(tmp_path / "store.db")
+    """An empty store: in memory, in a SQLite file, in PostgreSQL (the back ends the code supports)."""
+    if request.param == "postgresql":
+        db = request.getfixturevalue("postgres_url")
+    else:
+        db = ":memory:" if request.param == "memory" else str(tmp_path / "store.db")
     opened = ClaimStore(db)
     yield opened
     opened.close()
@@ -61,39 +76,56 @@ def sqlite(path, sql: str, *params) -> list:
         return conn.execute(sql, params).fetchall()
 
 
+def raw(db: str, statement: str, **params) -> list:
+    """Run SQL on a store's database behind the store's back (bound ``:name`` parameters)."""
+    url = db.replace("postgresql://", "postgresql+psycopg://", 1) if "://" in db else f"sqlite:///{db}"
+    engine = sa.create_engine(url)
+    try:
+        with engine.begin() as conn:
+            result = conn.execute(sa.text(statement), params)
+            return [tuple(row) for row in result] if result.returns_rows else []
+    finally:
+        engine.dispose()
+
+
+def tables(db: str) -> set[str]:
+    url = db.replace("postgresql://", "postgresql+psycopg://", 1) if "://" in db else f"sqlite:///{db}"
+    engine = sa.create_engine(url)
+    try:
+        return set(sa.inspect(engine).get_table_names())
+    finally:
+        engine.dispose()
+
+
 # -- schema -----------------------------------------------------------------------------------
-def test_new_store_records_its_schema_version(tmp_path):
-    path = tmp_path / "new.db"
-    ClaimStore(path).close()
-    assert sqlite(path, "select value from meta where key = 'schema_version'") == [(str(SCHEMA_VERSION),)]
-    tables = {row[0] for row in sqlite(path, "select name from sqlite_master where type = 'table'")}
-    assert {"meta", "reports", "claims", "corrections"} <= tables
-    assert ClaimStore(path).schema_version == SCHEMA_VERSION
-    assert sqlite(path, "pragma journal_mode") == [("wal",)]  # readers and a writer at once
+def test_new_store_records_its_schema_version(db):
+    ClaimStore(db).close()
+    assert raw(db, "select value from meta where key = 'schema_version'") == [(str(SCHEMA_VERSION),)]
+    assert {"meta", "reports", "claims", "corrections"} <= tables(db)
+    assert ClaimStore(db).schema_version == SCHEMA_VERSION
+    if "://" not in db:
+        assert sqlite(db, "pragma journal_mode") == [("wal",)]  # readers and a writer at once
 
 
-def test_reopening_a_store_keeps_its_data(tmp_path, rabia_report):
-    path = tmp_path / "store.db"
-    ClaimStore(path).add_reports([rabia_report])
-    again = ClaimStore(path, create=False)
+def test_reopening_a_store_keeps_its_data(db, rabia_report):
+    ClaimStore(db).add_reports([rabia_report])
+    again = ClaimStore(db, create=False)
     assert again.counts() == {"reports": 1, "claims": 1, "corrections": 0}
 
 
-def test_store_from_a_newer_borderwatch_is_refused(tmp_path):
-    path = tmp_path / "future.db"
-    ClaimStore(path).close()
-    sqlite(path, "update meta set value = ? where key = 'schema_version'", str(SCHEMA_VERSION + 1))
+def test_store_from_a_newer_borderwatch_is_refused(db):
+    ClaimStore(db).close()
+    raw(db, "update meta set value = :v where key = 'schema_version'", v=str(SCHEMA_VERSION + 1))
     with pytest.raises(StoreError, match=r"schema version 2 is newer.*upgrade borderwatch") as error:
-        ClaimStore(path)
+        ClaimStore(db)
     assert "\n" not in str(error.value)
 
 
-def test_store_with_an_unknown_older_version_is_refused_not_misread(tmp_path):
-    path = tmp_path / "old.db"
-    ClaimStore(path).close()
-    sqlite(path, "update meta set value = '0' where key = 'schema_version'")
+def test_store_with_an_unknown_older_version_is_refused_not_misread(db):
+    ClaimStore(db).close()
+    raw(db, "update meta set value = '0' where key = 'schema_version'")
     with pytest.raises(StoreError, match="schema version 0 cannot be upgraded"):
-        ClaimStore(path)
+        ClaimStore(db)
 
 
 def test_non_sqlite_file_is_refused(tmp_path):
@@ -115,10 +147,53 @@ def test_sqlite_database_of_another_program_is_refused_and_left_as_it_was(tmp_pa
     assert [p.name for p in tmp_path.iterdir()] == ["other.db"]
 
 
-def test_missing_store_is_an_error_when_not_creating(tmp_path):
-    with pytest.raises(StoreError, match="no such store"):
-        ClaimStore(tmp_path / "missing.db", create=False)
-    assert not (tmp_path / "missing.db").exists()
+def test_postgres_database_of_another_program_is_refused_and_left_as_it_was(postgres_url):
+    raw(postgres_url, "create table invoices (id integer primary key, total real)")
+    raw(postgres_url, "insert into invoices values (1, 9.5)")
+    with pytest.raises(StoreError, match=r"not a borderwatch store \(tables: invoices\)"):
+        ClaimStore(postgres_url)
+    assert tables(postgres_url) == {"invoices"}
+    assert raw(postgres_url, "select * from invoices") == [(1, 9.5)]
+
+
+def test_postgis_table_does_not_make_a_database_foreign(postgres_url, rabia_report):
+    # what CREATE EXTENSION postgis leaves in a new database (PostGIS is optional, not required)
+    raw(postgres_url, "create table spatial_ref_sys (srid integer primary key, srtext text)")
+    store = ClaimStore(postgres_url)
+    store.add_reports([rabia_report])
+    assert ClaimStore(postgres_url, create=False).counts()["reports"] == 1
+
+
+def test_missing_store_is_an_error_when_not_creating(db):
+    with pytest.raises(StoreError, match="no such store|no store in this database"):
+        ClaimStore(db, create=False)
+    if "://" in db:
+        assert tables(db) == set()  # an empty database is left empty
+    else:
+        assert not Path(db).exists()
+
+
+def test_postgres_url_without_its_driver_is_a_one_line_error(monkeypatch):
+    monkeypatch.setitem(sys.modules, "psycopg", None)  # as if the `postgres` extra were not installed
+    with pytest.raises(StoreError, match=r"no database driver .*pip install 'borderwatch\[postgres\]'") as error:
+        ClaimStore("postgresql://analyst@127.0.0.1:1/borderwatch")
+    assert "\n" not in str(error.value)
+
+
+def test_unreachable_postgres_is_a_one_line_error_without_the_password():
+    with pytest.raises(StoreError) as error:
+        ClaimStore(f"postgresql://analyst:s3cret@127.0.0.1:{_closed_port()}/borderwatch")
+    message = str(error.value)
+    assert "\n" not in message and "s3cret" not in message
+    assert message.startswith("postgresql://analyst:***@127.0.0.1:")
+
+
+def _closed_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]  # closed again when the block ends: nobody listens there
 
 
 def test_store_in_a_missing_folder_is_refused(tmp_path):
@@ -205,6 +280,37 @@ def test_empty_store_reads_as_empty_frames(store):
     assert as_of(store.claims_frame()).empty
 
 
+def test_nul_characters_in_a_report_are_stored_on_every_backend(store):
+    # PostgreSQL text cannot hold NUL (SQLite can); the report must still go in, whole.
+    item = make_report("A report\x00 with a NUL.", [{"place_id": "rabia", "evidence": "Rabia\x00 held."}])
+    assert store.add_reports([item]).added == 1
+    evidence = store.claims_frame()["evidence"].iloc[0]
+    assert evidence in ("Rabia\x00 held.", "Rabia\ufffd held.")
+    assert store.has_report(item[0]["report_id"])
+
+
+def test_frames_have_the_same_types_on_sqlite_and_postgresql(tmp_path, postgres_url, rabia_report, waleed_report):
+    frames = {}
+    for name, db in (("sqlite", str(tmp_path / "store.db")), ("postgresql", postgres_url)):
+        store = ClaimStore(db)
+        store.add_reports([rabia_report, waleed_report])
+        store.add_correction("set", place_id="rabia", party="isil", event_date=date(2014, 9, 29), author="a")
+        frames[name] = (store.claims_frame(), store.corrections_frame(), store.reports_frame(),
+                        store.report_dates(), store.counts(), store.check())
+        store.close()
+    lite, pg = frames["sqlite"], frames["postgresql"]
+    for lite_frame, pg_frame in zip(lite[:3], pg[:3]):
+        assert list(lite_frame.columns) == list(pg_frame.columns)
+        assert dict(lite_frame.dtypes) == dict(pg_frame.dtypes)
+        drop = [c for c in ("id", "created_at") if c in lite_frame.columns]
+        pd.testing.assert_frame_equal(lite_frame.drop(columns=drop), pg_frame.drop(columns=drop))
+    claims = pg[0]
+    assert {type(v) for v in claims["report_date"]} == {date}
+    assert {type(v) for v in claims["event_date"].dropna()} == {date}
+    assert lite[3:] == pg[3:]
+    assert all(type(d) is date for d in pg[3])
+
+
 # -- atomic per report ---------------------------------------------------------------------
 def test_constraint_violation_in_the_middle_of_a_batch_stores_none_of_it(store, rabia_report, waleed_report):
     broken_text = "A report whose one claim is stored twice."
@@ -244,18 +350,22 @@ def test_a_generator_batch_is_stored_whole(store, rabia_report, waleed_report):
 
 
 # -- real processes ------------------------------------------------------------------------
-def _worker(db: Path, size: int, numbers: list[int], wait: bool = False) -> subprocess.Popen:
+def _worker(db: str, size: int, numbers: list[int], go: Path | None = None) -> subprocess.Popen:
+    """An ingest process (``helpers.ingest_main``); with ``go``, it starts once that file exists."""
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(TESTS), os.environ.get("PYTHONPATH")]))}
+    if go is not None:
+        env["BORDERWATCH_TEST_GO"] = str(go)
+    wait = go is not None
     args = [sys.executable, "-c", "import sys, helpers; helpers.ingest_main(sys.argv[1:])",
             str(db), str(size), *map(str, numbers)] + (["--wait"] if wait else [])
     return subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
 
 
-def _assert_every_report_whole(db: Path, numbers: list[int]) -> set[str]:
+def _assert_every_report_whole(db: str, numbers: list[int]) -> set[str]:
     """Each stored report has exactly the claims its batch gave it; returns the stored ids."""
     by_id = {synthetic_report(n)[0]["report_id"]: n for n in numbers}
-    stored = {row[0] for row in sqlite(db, "select report_id from reports")}
-    counts = dict(sqlite(db, "select report_id, count(*) from claims group by report_id"))
+    stored = {row[0] for row in raw(db, "select report_id from reports")}
+    counts = dict(raw(db, "select report_id, count(*) from claims group by report_id"))
     assert stored <= set(by_id)
     for rid in stored:
         assert counts.get(rid, 0) == expected_claims(by_id[rid]), f"report {by_id[rid]} is partly stored"
@@ -264,8 +374,7 @@ def _assert_every_report_whole(db: Path, numbers: list[int]) -> set[str]:
 
 
 @pytest.mark.slow
-def test_kill_9_during_ingest_leaves_every_report_whole_and_a_rerun_completes(tmp_path):
-    db = tmp_path / "killed.db"
+def test_kill_9_during_ingest_leaves_every_report_whole_and_a_rerun_completes(db):
     numbers = list(range(600))
     ClaimStore(db).close()
     worker = _worker(db, 3, numbers)
@@ -297,22 +406,23 @@ def test_kill_9_during_ingest_leaves_every_report_whole_and_a_rerun_completes(tm
     stored = _assert_every_report_whole(db, numbers)
     assert len(stored) == len(numbers)
     assert final.counts()["claims"] == sum(expected_claims(n) for n in numbers)
-    keys = sqlite(db, "select report_id, claim_key, count(*) from claims group by report_id, claim_key having count(*) > 1")
+    keys = raw(db, "select report_id, claim_key, count(*) from claims group by report_id, claim_key "
+                   "having count(*) > 1")
     assert keys == []
 
 
 @pytest.mark.slow
-def test_four_processes_ingesting_overlapping_batches_lose_nothing(tmp_path):
-    db = tmp_path / "shared.db"
+def test_four_processes_ingesting_overlapping_batches_lose_nothing(db, tmp_path):
+    go = tmp_path / "go"
     union = list(range(160))
     slices = [union[i * 30:i * 30 + 70] for i in range(4)]  # neighbours overlap by 40 reports
     for number, part in enumerate(slices):
         random.Random(number).shuffle(part)
-    workers = [_worker(db, 4, part, wait=True) for part in slices]
+    workers = [_worker(db, 4, part, go=go) for part in slices]
     try:
         for worker in workers:
             assert worker.stdout.readline().strip() == "ready", worker.stderr.read()
-        db.with_suffix(".go").touch()
+        go.touch()
         results = [worker.communicate(timeout=120) for worker in workers]
     finally:
         for worker in workers:

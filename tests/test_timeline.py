@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from geodata.store import claims_to_frame
-from geodata.timeline import STATE_COLUMNS, as_of, periods, prepare, timeline_dates
+from geodata.timeline import STATE_COLUMNS, as_of, effective_dates, periods, prepare, timeline_dates
 
 D = date.fromisoformat
 
@@ -132,7 +132,8 @@ def test_reports_disagreeing_on_the_same_date_are_contested_and_both_kept():
 
 
 def test_sources_say_none_for_a_missing_date():
-    row = state_at([rabia("isil", None, "2014-06-23", "r1"), rabia("isil", "2014-06-20", "2014-06-21", "r2")]).loc["rabia"]
+    row = state_at([rabia("isil", None, "2014-06-23", "r1"),
+                    rabia("isil", "2014-06-20", "2014-06-21", "r2")]).loc["rabia"]
     undated, dated = row["sources"]  # newest first
     assert undated["event_date"] is None and undated["report_date"] == "2014-06-23"  # None, not NaN
     assert dated["event_date"] == "2014-06-20"
@@ -320,3 +321,22 @@ def test_staleness_is_never_negative():
     frame = claims_to_frame([make_claim("rabia", "krg", event_date=D("2014-06-22"), report_date=D("2014-06-25"))])
     (row,) = as_of(frame, D("2014-06-22"), GOVERNMENT).to_dict("records")
     assert row["staleness_days"] == 0
+
+
+def test_state_on_a_date_equals_the_state_of_the_claims_up_to_it():
+    """Cutting the prepared history at a date by binary search agrees with cutting the claims themselves."""
+    from bench.generate import claims_frame
+
+    frame = claims_frame(4_000, n_places=30, seed=7, days=120)
+    rng = np.random.default_rng(7)
+    picked = rng.choice(len(frame), 90, replace=False)
+    frame.loc[picked[:30], "construction"] = "correction"
+    frame.loc[picked[30:60], "report_date"] = None
+    frame.loc[picked[60:], "party"] = "unknown"
+    prepared = prepare(frame)
+    effective = effective_dates(frame).dt.date
+    for on in sorted(set(rng.choice(sorted(set(effective.dropna())), 12))):
+        fast = as_of(prepared, on, GOVERNMENT)
+        direct = as_of(frame[effective.le(on)].reset_index(drop=True), on, GOVERNMENT)
+        assert len(fast) > 0
+        pd.testing.assert_frame_equal(fast, direct)
