@@ -10,7 +10,6 @@ import os
 from dataclasses import replace
 from datetime import date
 from functools import partial
-from pathlib import Path
 
 import altair as alt
 import pandas as pd
@@ -69,14 +68,15 @@ def _store(db: str) -> ClaimStore:
 
 
 def _version(store: ClaimStore) -> tuple:
-    """What changes whenever the store does: row counts (the store only appends) and file times."""
-    counts = store.counts()
-    stamp = []
-    if "://" not in store.db:
-        for suffix in ("", "-wal"):
-            path = Path(store.db + suffix)
-            stamp.append(path.stat().st_mtime_ns if path.exists() else 0)
-    return (counts["reports"], counts["claims"], counts["corrections"], *stamp)
+    """What changes whenever the store does, cheaply: the highest row ids, then the row counts."""
+    revision = store.revision()
+    return (*_counts(store.db, revision), *revision)
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def _counts(db: str, revision: tuple) -> tuple[int, int, int]:
+    counts = _store(db).counts()
+    return counts["reports"], counts["claims"], counts["corrections"]
 
 
 # A resource, not data: st.cache_data would hand every rerun its own unpickled copy of all the
@@ -85,6 +85,13 @@ def _version(store: ClaimStore) -> tuple:
 def _claims(db: str, version: tuple) -> tuple[pd.DataFrame, list[date]]:
     store = _store(db)
     return prepare(store.claims_frame()), store.report_dates()
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def _present(db: str, version: tuple) -> tuple[set[str], set[str]]:
+    """Parties and places that appear in the claims (once per store version, not per rerun)."""
+    frame, _ = _claims(db, version)
+    return set(frame["party"].unique()), set(frame["place_id"].unique())
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
@@ -176,10 +183,10 @@ def _player(steps: list[date], on: date) -> None:
     tick()
 
 
-def _filters(gaz, frame: pd.DataFrame) -> tuple[list[str], list[str], list[str], int]:
+def _filters(gaz, present_parties: set[str], present_places: set[str]) -> tuple[list[str], list[str], list[str], int]:
     st.sidebar.subheader("Filters")
     colours = {p: gaz.parties[p].colour for p in gaz.parties}
-    present = set(frame["party"]) | set(st.session_state.get("w_parties") or [])
+    present = present_parties | set(st.session_state.get("w_parties") or [])
     party_options = [p for p in gaz.parties if p in present] + sorted(present - set(gaz.parties))
     label = {p: (gaz.parties[p].label if p in gaz.parties else p) for p in party_options}
     parties = st.sidebar.multiselect("Controlling party", party_options, key="w_parties",
@@ -191,7 +198,7 @@ def _filters(gaz, frame: pd.DataFrame) -> tuple[list[str], list[str], list[str],
         f"{swatch_html(colours.get(p, '#777777'))}{view.escape_text(label[p])}</div>"
         for p in party_options))
     border_of = {p.id: p.border for p in gaz.places.values()}
-    present_borders = {border_of.get(p, "") for p in frame["place_id"].unique()} - {""}
+    present_borders = {border_of.get(p, "") for p in present_places} - {""}
     border_options = sorted(present_borders | set(st.session_state.get("w_borders") or []),
                             key=lambda b: (b.count("-") == 0, b))
     borders = st.sidebar.multiselect(
@@ -394,7 +401,7 @@ def main() -> None:
         return
 
     on, start, end = _timeline(dates)
-    parties, kinds, borders, stale_days = _filters(gaz, frame)
+    parties, kinds, borders, stale_days = _filters(gaz, *_present(store.db, version))
     st.sidebar.caption(f"Store: `{store.label}` — {version[0]} reports, {version[1]} claims, "
                        f"{version[2]} corrections. Tiles: {TILES}.")
 

@@ -386,6 +386,16 @@ class ClaimStore:
             return {name: conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one()
                     for name, table in (("reports", reports), ("claims", claims), ("corrections", corrections))}
 
+    def revision(self) -> tuple[int, int, int]:
+        """The highest row id of reports, claims and corrections.
+
+        The store only appends (a new version of a report is a new row), so this changes whenever
+        the store does, and costs three index lookups where counting rows scans the tables.
+        """
+        with self.engine.connect() as conn:
+            return tuple(conn.execute(sa.select(sa.func.coalesce(sa.func.max(table.c.id), 0))).scalar_one()
+                         for table in (reports, claims, corrections))
+
     def has_report(self, report_id: str) -> bool:
         """Whether a report with this content hash is stored."""
         with self.engine.connect() as conn:
