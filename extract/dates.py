@@ -13,13 +13,20 @@ _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday",
 _WEEKDAY = r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)"
 _DAY = r"(?:[0-3]?\d)(?:st|nd|rd|th)?"
 _YEAR = r"(?:19|20)\d\d"
+# Dates outside these bounds are not read as dates of a news report or of the events in one
+# ("9999-01-01", "June 9, 2150"); they become no date (null) rather than a wrong one.
+EARLIEST = date(1900, 1, 1)
+LATEST = date(2100, 12, 31)
 
 # Each pattern runs on folded (lower-case) text. Order matters: full dates before partial ones.
+# The lookahead lists every alternative's first character: it halves the scan, which otherwise
+# tries each alternative at every word start.
 DATE_PATTERN = re.compile(
-    rf"""\b(?:
+    rf"""\b(?=[0-9adefjlmnorstwy])(?:
         (?P<iso>{_YEAR}-[01]\d-[0-3]\d)
       | (?P<dmy>{_DAY}\s+(?:of\s+)?{_MONTHS}\.?,?\s+{_YEAR})
       | (?P<mdy>{_MONTHS}\.?\s+{_DAY},?\s+{_YEAR})
+      | (?P<faryear>(?:{_DAY}\s+(?:of\s+)?{_MONTHS}\.?,?|{_MONTHS}\.?\s+{_DAY},?)\s+\d{{4,}})
       | (?P<dm>{_DAY}\s+(?:of\s+)?{_MONTHS})\b
       | (?P<md>{_MONTHS}\.?\s+{_DAY})(?![\d:])
       | (?P<month>(?:early|mid|late|the\ end\ of|the\ start\ of|the\ beginning\ of)?[\s-]*{_MONTHS}\s+{_YEAR})
@@ -33,8 +40,6 @@ DATE_PATTERN = re.compile(
     re.VERBOSE,
 )
 _NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6}
-_DATEPARSER_SETTINGS = {"PREFER_DATES_FROM": "past", "PREFER_DAY_OF_MONTH": "first",
-                        "STRICT_PARSING": False}
 
 
 @dataclass(frozen=True)
@@ -43,27 +48,66 @@ class DateMention:
 
     start: int
     end: int
-    kind: str  # iso | dmy | mdy | dm | md | month | weekday | yesterday | today | ago | vague
+    kind: str  # iso | dmy | mdy | faryear | dm | md | month | weekday | yesterday | today | ago | vague
     value: date | None
     precision: str  # day | month | none
 
 
+_PARTS = re.compile(r"(?P<year>\d{4})|(?P<day>\d{1,2})(?:st|nd|rd|th)?|(?P<month>[a-z]+)")
+
+
 @lru_cache(maxsize=4096)
 def _parse(text: str, base: date | None) -> date | None:
-    """Parse an explicit date phrase with dateparser, relative to ``base`` for a missing year."""
-    import dateparser
+    """The calendar date of a phrase :data:`DATE_PATTERN` matched as a full or day-and-month date.
 
-    settings = dict(_DATEPARSER_SETTINGS)
-    if base is not None:
-        settings["RELATIVE_BASE"] = datetime(base.year, base.month, base.day)
-    try:
-        parsed = dateparser.parse(text, languages=["en"], settings=settings)
-    except (ValueError, OverflowError, TypeError):
+    The pattern has already told day, month and year apart, so what is left is reading them:
+    ``strptime`` (stdlib) on the normalised parts, the year taken from ``base`` when missing.
+    dateparser, which we used here first, takes about 1 ms a phrase and held extraction to a few
+    hundred reports a second (docs/benchmarks.md). An impossible date ("30 February") is None.
+    """
+    if re.fullmatch(r"\d{4}-\d\d-\d\d", text):
+        try:
+            return date.fromisoformat(text)
+        except ValueError:
+            return None
+    day = month = year = None
+    for part in _PARTS.finditer(text):
+        if part["year"]:
+            year = part["year"]
+        elif part["day"] and day is None:
+            day = part["day"]
+        elif part["month"] and month is None and part["month"][:3] in _MONTH_ABBREVIATIONS:
+            month = part["month"][:3]
+    if year is None and base is not None:
+        year = str(base.year)
+    if None in (day, month, year):
         return None
-    return parsed.date() if parsed else None
+    try:
+        return datetime.strptime(f"{day} {month} {year}", "%d %b %Y").date()
+    except ValueError:
+        return None
+
+
+_MONTH_ABBREVIATIONS = {"jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"}
+
+
+def plausible(value: date | None) -> bool:
+    """Whether ``value`` can be the date of a report or of an event in one (1900 to 2100)."""
+    return value is not None and EARLIEST <= value <= LATEST
 
 
 def _resolve(kind: str, phrase: str, base: date | None) -> tuple[date | None, str]:
+    value, precision = _resolve_any(kind, phrase, base)
+    if value is not None and not plausible(value):
+        return None, "none"
+    if value is not None and base is not None and value > base + timedelta(days=1):
+        return None, "none"  # an event after its report (one day's slack for time zones): not a date we trust
+    return value, precision
+
+
+def _resolve_any(kind: str, phrase: str, base: date | None) -> tuple[date | None, str]:
+    if kind == "faryear":
+        return None, "none"  # a day and month with a year out of range: "June 9, 2150"
     if kind in ("iso", "dmy", "mdy"):
         return _parse(phrase, None), "day"
     if kind in ("dm", "md"):

@@ -99,8 +99,10 @@ class Extractor:
 
     def _items(self, text, folded, mentions, start, end, report_date) -> list[control.Item]:
         items = []
-        for m in mentions:
-            if m.start < start or m.end > end:
+        # Mentions are in text order: look only at this sentence's (a scan of all made reports quadratic).
+        first = bisect_left(mentions, start, key=lambda m: m.start)
+        for m in mentions[first:bisect_left(mentions, end, lo=first, key=lambda m: m.start)]:
+            if m.end > end:
                 continue
             if m.kind == "place":
                 targets = self._disambiguate(m, folded)

@@ -11,7 +11,6 @@ _ABBREVIATIONS = {
     "oct", "nov", "dec", "u.s", "u.n", "u.k", "e.g", "i.e", "approx", "km", "inc", "co", "corp",
 }
 _BOUNDARY = re.compile(r"[.!?]+[\"'”’)\]]*(?=\s+[\"'“‘(\[]?[A-Z0-9\u0600-\u06FF])|\n\s*\n|\n")
-_WORD_BEFORE = re.compile(r"([A-Za-z.]+)$")
 
 
 def split_sentences(text: str) -> list[tuple[int, int]]:
@@ -27,8 +26,7 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
     start = 0
     for match in _BOUNDARY.finditer(text):
         if match.group().startswith("."):
-            word = _WORD_BEFORE.search(text, 0, match.start())
-            token = word.group(1).lower().strip(".") if word else ""
+            token = _word_before(text, match.start()).lower().strip(".")
             if token in _ABBREVIATIONS or (len(token) == 1 and token.isalpha()):
                 continue
         spans.append((start, match.end()))
@@ -43,6 +41,18 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
         if e > s:
             result.append((s, e))
     return result
+
+
+def _word_before(text: str, end: int) -> str:
+    """The run of ASCII letters and dots that ends at ``end`` ("U.S", "Col"), read backwards.
+
+    A regular expression anchored at ``end`` would be tried from every earlier position.
+    """
+    start = end
+    while start > 0 and end - start < 40 and (text[start - 1] == "." or
+                                              (text[start - 1].isascii() and text[start - 1].isalpha())):
+        start -= 1
+    return text[start:end]
 
 
 def paragraph_starts(text: str) -> list[int]:
