@@ -64,10 +64,22 @@ def _gazetteer(extra: Optional[Path]):
 
 
 def _open_store(db: Optional[str], create: bool):
+    from sqlalchemy.exc import DatabaseError
+
     from geodata.store import ClaimStore, StoreError, resolve_db
 
     try:
-        return ClaimStore(resolve_db(db), create=create)
+        store = ClaimStore(resolve_db(db), create=create)
+        if store.engine.dialect.name == "sqlite":
+            # A damaged file is refused before anything reads or writes it (about 0.3 s per 100 MB).
+            with store.engine.connect() as conn:
+                found = conn.exec_driver_sql("PRAGMA quick_check").scalars().first()
+            if found != "ok":
+                fail(f"{store.db}: the database file is damaged ({found}); restore it from a backup", 1)
+        return store
+    except DatabaseError as error:
+        fail(f"{resolve_db(db)}: the database file is damaged ({str(error.orig or error).splitlines()[0]}); "
+             "restore it from a backup", 1)
     except StoreError as error:
         fail(str(error))
 
@@ -130,8 +142,8 @@ def extract(paths: list[str] = typer.Argument(..., help="Files, folders or - (st
         for report, claims in extract_reports(inputs(), extractor, summary, workers,
                                               str(extra) if extra else None):
             if report.report_date is None:
-                typer.echo(f"borderwatch: warning: {report.name}: no report date found; claims keep "
-                           "report_date null (give --report-date)", err=True)
+                typer.echo(f"borderwatch: warning: {report.name}: {report.date_note or 'no report date found'}; "
+                           "claims keep report_date null (give --report-date)", err=True)
             if jsonl:
                 for claim in claims:
                     sys.stdout.write(json.dumps(claim.to_dict(), ensure_ascii=False) + "\n")
@@ -312,7 +324,13 @@ def serve(db: Optional[str] = DB_OPTION,
 
 def main() -> None:
     """Entry point of the ``borderwatch`` console script."""
-    app()
+    from sqlalchemy.exc import DatabaseError
+
+    try:
+        app()
+    except DatabaseError as error:  # a store that fails mid-command: one line, not a traceback
+        typer.echo(f"borderwatch: error: database: {str(error.orig or error).splitlines()[0]}", err=True)
+        sys.exit(1)
 
 
 if __name__ == "__main__":

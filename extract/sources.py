@@ -12,7 +12,7 @@ from datetime import date
 from pathlib import Path
 
 from extract.clean import CleanText, clean_html, clean_plain_text
-from extract.dates import dateline_date
+from extract.dates import EARLIEST, LATEST, dateline_date, plausible
 from geodata.names import fold
 
 TEXT_SUFFIXES = {".txt", ".text", ".md", ""}
@@ -35,6 +35,7 @@ class Report:
     url: str = ""
     title: str = ""
     date_origin: str = ""  # "given" | "batch" | "html" | "dateline" | ""
+    date_note: str = ""  # why a stated report date was not used ("report_date '2014-02-30' is not a real date")
 
 
 @dataclass(frozen=True)
@@ -96,13 +97,21 @@ def _looks_binary(text: str) -> bool:
     return controls > len(text[:4096]) * 0.05 or text[:4096].count("\ufffd") > 20
 
 
-def _parse_date(value, name: str) -> date | None:
+def _parse_date(value) -> tuple[date | None, str]:
+    """A batch's report date, or no date and why (an impossible or implausible date is not fatal)."""
     if value in (None, ""):
-        return None
+        return None, ""
     try:
-        return date.fromisoformat(str(value).strip()[:10])
+        found = date.fromisoformat(str(value).strip()[:10])
     except ValueError:
-        raise UnreadableInput(f"report_date {value!r} is not a YYYY-MM-DD date") from None
+        return None, f"report_date {str(value)[:40]!r} is not a real YYYY-MM-DD date"
+    return _checked(found, "report_date")
+
+
+def _checked(value: date | None, what: str) -> tuple[date | None, str]:
+    if value is None or plausible(value):
+        return value, ""
+    return None, f"{what} {value.isoformat()} is outside {EARLIEST.year}-{LATEST.year}"
 
 
 def make_report(name: str, body: str, is_html: bool, options: InputOptions, fields: dict | None = None) -> Report:
@@ -115,19 +124,24 @@ def make_report(name: str, body: str, is_html: bool, options: InputOptions, fiel
     # Lone surrogates (from JSON "\ud800" escapes) cannot be stored or hashed: replace them.
     body = _storable(body)
     cleaned: CleanText = clean_html(body) if is_html else clean_plain_text(body)
-    report_date, origin = options.report_date, "given" if options.report_date else ""
-    if report_date is None and fields.get("report_date"):
-        report_date, origin = _parse_date(fields.get("report_date"), name), "batch"
-    if report_date is None and cleaned.report_date is not None:
-        report_date, origin = cleaned.report_date, "html"
-    if report_date is None:
+    # A stated date that is impossible (2014-02-30) or far off (9999) leaves the report undated,
+    # with a note naming it, instead of refusing the report or trusting the next source of a date.
+    report_date, note = _checked(options.report_date, "--report-date")
+    origin = "given" if report_date else ""
+    if report_date is None and not note and fields.get("report_date"):
+        report_date, note = _parse_date(fields.get("report_date"))
+        origin = "batch" if report_date else ""
+    if report_date is None and not note and cleaned.report_date is not None:
+        report_date, note = _checked(cleaned.report_date, "the page's date")
+        origin = "html" if report_date else ""
+    if report_date is None and not note:
         found = dateline_date(fold(cleaned.text))
         if found is not None:
             report_date, origin = found, "dateline"
     source = _storable(fields.get("source") or options.source or cleaned.source or "")
     return Report(name=name, text=cleaned.text, report_date=report_date, source=source,
                   url=_storable(fields.get("url") or ""), title=_storable(fields.get("title") or cleaned.title or ""),
-                  date_origin=origin)
+                  date_origin=origin, date_note=note)
 
 
 def _storable(value) -> str:
@@ -153,6 +167,10 @@ def read_jsonl(lines: Iterable[str | bytes], label: str, options: InputOptions) 
     """Stream a JSON Lines batch (text or raw byte lines); a bad line is skipped with its number."""
     for number, line in enumerate(lines, start=1):
         name = f"{label}, line {number}"
+        if isinstance(line, _Oversized):
+            yield Skipped(name, f"record is {line.size // 2**20} MiB; one report may be at most "
+                                f"{MAX_REPORT_BYTES // 2**20} MiB")
+            continue
         if isinstance(line, bytes):
             if len(line) > MAX_REPORT_BYTES:
                 yield Skipped(name, f"record is {len(line) // 2**20} MiB; one report may be at most "
@@ -176,12 +194,17 @@ def read_jsonl(lines: Iterable[str | bytes], label: str, options: InputOptions) 
 def read_csv_batch(text_stream, label: str, options: InputOptions) -> Iterator[Report | Skipped]:
     """Stream a CSV batch with a header row (``text`` or ``html``, ``report_date``, ``source``...)."""
     csv.field_size_limit(MAX_REPORT_BYTES)
-    reader = csv.DictReader(text_stream)
+    reader = csv.DictReader(_bounded_text_lines(text_stream))
     if not reader.fieldnames or not {"text", "html"} & set(reader.fieldnames):
         yield Skipped(label, "CSV batch needs a 'text' or 'html' column")
         return
-    for number, row in enumerate(reader, start=2):
-        yield _batch_record(f"{label}, row {number}", row, options)
+    number = 1
+    try:
+        for number, row in enumerate(reader, start=2):
+            yield _batch_record(f"{label}, row {number}", row, options)
+    except (csv.Error, _LineTooLong) as error:  # a field over the limit: the rows after it cannot be trusted
+        yield Skipped(f"{label}, row {number + 1}", f"{error} (one report may be at most "
+                      f"{MAX_REPORT_BYTES // 2**20} MiB); the rest of the batch is not read")
 
 
 def _read_bytes(path: Path) -> bytes:
@@ -221,7 +244,7 @@ def read_file(path: Path, options: InputOptions) -> Iterator[Report | Skipped]:
     try:
         if suffix in JSONL_SUFFIXES:
             with open(path, "rb") as handle:
-                yield from read_jsonl(handle, name, options)
+                yield from read_jsonl(_bounded_lines(handle), name, options)
             return
         if suffix in CSV_SUFFIXES:
             with open(path, encoding=_csv_encoding(path), errors="replace", newline="") as handle:
@@ -239,6 +262,44 @@ def read_file(path: Path, options: InputOptions) -> Iterator[Report | Skipped]:
         yield Skipped(name, "empty file")
         return
     yield make_report(name, text, is_html, options)
+
+
+class _LineTooLong(ValueError):
+    """A CSV line longer than one report may be (checked before the line is held whole)."""
+
+
+def _bounded_text_lines(stream, limit: int = MAX_REPORT_BYTES) -> Iterator[str]:
+    """The lines of a text stream, refusing (not reading whole) one longer than ``limit`` characters."""
+    while True:
+        line = stream.readline(limit + 1)
+        if not line:
+            return
+        if len(line) > limit and not line.endswith("\n"):
+            raise _LineTooLong(f"a line longer than {limit // 2**20} MiB")
+        yield line
+
+
+@dataclass(frozen=True)
+class _Oversized:
+    """A batch line longer than one report may be, read past without keeping it."""
+
+    size: int
+
+
+def _bounded_lines(handle, limit: int = MAX_REPORT_BYTES) -> Iterator[bytes | _Oversized]:
+    """The lines of a binary file, never holding more than ``limit`` bytes of one line in memory."""
+    while True:
+        line = handle.readline(limit + 1)
+        if not line:
+            return
+        if len(line) <= limit or line.endswith(b"\n"):
+            yield line
+            continue
+        size = len(line)
+        while line and not line.endswith(b"\n"):
+            line = handle.readline(1 << 20)
+            size += len(line)
+        yield _Oversized(size)
 
 
 def _decode_line(raw: bytes) -> str:

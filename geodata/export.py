@@ -147,6 +147,30 @@ def to_table(state: pd.DataFrame) -> pd.DataFrame:
     return table
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(table: pd.DataFrame) -> pd.DataFrame:
+    """The table with text cells that a spreadsheet would run as a formula quoted by a leading ``'``.
+
+    CSV files are opened in Excel and LibreOffice, which treat ``=``, ``+``, ``-``, ``@`` (and a
+    leading tab or carriage return) as the start of a formula (OWASP "CSV injection"); report text,
+    sources and titles are not trusted. Numbers stay numbers.
+
+    Examples
+    --------
+    >>> spreadsheet_safe(pd.DataFrame({"source": ["=1+1", "AFP"], "n": [-1, 2]})).to_dict("list")
+    {'source': ["'=1+1", 'AFP'], 'n': [-1, 2]}
+    """
+    out = table.copy()
+    for number in range(out.shape[1]):
+        column = out.iloc[:, number]
+        if column.dtype == object or pd.api.types.is_string_dtype(column):
+            out.isetitem(number, column.map(
+                lambda v: "'" + v if isinstance(v, str) and v.startswith(FORMULA_STARTS) else v))
+    return out
+
+
 def _atomic_target(path: Path) -> Path:
     """A temporary file beside ``path``, so a failed export leaves no partial file behind."""
     if not path.parent.exists():
@@ -169,7 +193,7 @@ def write_export(state: pd.DataFrame, path: str | Path | None, fmt: str, filters
             json.dump(to_geojson(state, filters, extractor_version), stdout, ensure_ascii=False)
             stdout.write("\n")
         else:
-            to_table(state).to_csv(stdout, index=False)
+            spreadsheet_safe(to_table(state)).to_csv(stdout, index=False)
         return
     path = Path(path)
     temp = _atomic_target(path)
@@ -178,7 +202,7 @@ def write_export(state: pd.DataFrame, path: str | Path | None, fmt: str, filters
             temp.write_text(json.dumps(to_geojson(state, filters, extractor_version), ensure_ascii=False),
                             encoding="utf-8")
         elif fmt == "csv":
-            to_table(state).to_csv(temp, index=False)
+            spreadsheet_safe(to_table(state)).to_csv(temp, index=False)
         else:
             import geopandas as gpd
 

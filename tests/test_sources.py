@@ -49,11 +49,12 @@ def test_jsonl_batch_streams_and_names_bad_lines(tmp_path):
              json.dumps({"text": SENTENCE, "report_date": "2014-02-30"})]
     path.write_text("\n".join(lines), encoding="utf-8")
     items = list(read_inputs([str(path)]))
-    assert [type(i).__name__ for i in items] == ["Report", "Skipped", "Report", "Skipped", "Skipped"]
+    # an impossible report date leaves the report undated, with a note naming it (not skipped)
+    assert [type(i).__name__ for i in items] == ["Report", "Skipped", "Report", "Skipped", "Report"]
     assert items[0].report_date == date(2014, 10, 2) and items[0].source == "Wire" and items[0].url == "u1"
     assert items[1].name.endswith("line 2") and "JSON" in items[1].reason
     assert "Rabia" in items[2].text
-    assert "2014-02-30" in items[4].reason
+    assert items[4].report_date is None and "2014-02-30" in items[4].date_note
 
 
 def test_csv_batch(tmp_path):
