@@ -388,10 +388,10 @@ def export_filename(as_of: date | None, suffix: str) -> str:
 
 def csv_text(table: pd.DataFrame) -> str:
     """A table as CSV text (dates ISO)."""
-    from geodata.export import spreadsheet_safe
+    from geodata.export import CSV_OPTIONS, spreadsheet_safe
 
     buffer = io.StringIO()
-    spreadsheet_safe(table).to_csv(buffer, index=False)  # no formulas from report text in Excel
+    spreadsheet_safe(table).to_csv(buffer, **CSV_OPTIONS)  # no formulas from report text in Excel
     return buffer.getvalue()
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import math
 import os
@@ -133,7 +134,8 @@ def to_geojson(state: pd.DataFrame, filters: Filters = Filters(), extractor_vers
 
 def to_table(state: pd.DataFrame) -> pd.DataFrame:
     """The export's fields as flat columns (``sources`` as a JSON string) for CSV and GeoPackage."""
-    table = state.rename(columns={"place_id": "id", "place": "name"}).copy()
+    # A range export holds claims, whose store row id would clash with the place's id.
+    table = state.drop(columns=["id"], errors="ignore").rename(columns={"place_id": "id", "place": "name"})
     if "sources" in table.columns:
         # the same values as the GeoJSON's sources (no NaN: that is not JSON)
         table["sources"] = table["sources"].map(lambda s: json.dumps(
@@ -147,6 +149,8 @@ def to_table(state: pd.DataFrame) -> pd.DataFrame:
     return table
 
 
+# Every text cell quoted: a bare carriage return in report text must not end a row for any reader.
+CSV_OPTIONS = {"index": False, "quoting": csv.QUOTE_NONNUMERIC}
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -193,7 +197,7 @@ def write_export(state: pd.DataFrame, path: str | Path | None, fmt: str, filters
             json.dump(to_geojson(state, filters, extractor_version), stdout, ensure_ascii=False)
             stdout.write("\n")
         else:
-            spreadsheet_safe(to_table(state)).to_csv(stdout, index=False)
+            spreadsheet_safe(to_table(state)).to_csv(stdout, **CSV_OPTIONS)
         return
     path = Path(path)
     temp = _atomic_target(path)
@@ -202,7 +206,7 @@ def write_export(state: pd.DataFrame, path: str | Path | None, fmt: str, filters
             temp.write_text(json.dumps(to_geojson(state, filters, extractor_version), ensure_ascii=False),
                             encoding="utf-8")
         elif fmt == "csv":
-            spreadsheet_safe(to_table(state)).to_csv(temp, index=False)
+            spreadsheet_safe(to_table(state)).to_csv(temp, **CSV_OPTIONS)
         else:
             import geopandas as gpd
 
