@@ -349,16 +349,23 @@ class ClaimStore:
         if not include_superseded:
             query = query.where(reports.c.superseded_by.is_(None))
         with self.engine.connect() as conn:
-            frame = pd.read_sql(query, conn)
+            # In chunks: all rows fetched at once are Python tuples several times the frame's size.
+            chunks = list(pd.read_sql(query, conn, chunksize=100_000))
             fixes = pd.read_sql(sa.select(corrections).order_by(corrections.c.id), conn)
+        if not chunks:  # no rows: no chunk at all
+            chunks = [pd.DataFrame(columns=[c.name for c in query.selected_columns])]
+        frame = pd.concat(chunks, ignore_index=True) if len(chunks) > 1 else chunks[0]
+        del chunks
         rejected = set(fixes.loc[fixes["action"] == "reject", "claim_key"].dropna())
-        frame = frame[~frame["claim_key"].isin(rejected)]
+        if rejected:
+            frame = frame[~frame["claim_key"].isin(rejected)]
         sets = fixes[fixes["action"] == "set"]
         if len(sets):
             frame = pd.concat([frame, _correction_claims(sets, frame, gazetteer)], ignore_index=True)
         for column in ("report_date", "event_date"):
             frame[column] = pd.to_datetime(frame[column]).dt.date.astype(object).where(frame[column].notna(), None)
-        return frame.reset_index(drop=True)
+        frame.index = pd.RangeIndex(len(frame))  # not reset_index, which copies every column
+        return frame
 
     def corrections_frame(self) -> pd.DataFrame:
         """Every analyst correction, oldest first."""

@@ -33,18 +33,26 @@ def prepare(frame: pd.DataFrame) -> pd.DataFrame:
     """
     if frame.attrs.get("prepared") == len(frame) and "effective" in frame.columns:
         return frame
-    claims = frame.copy()
-    claims["effective"] = effective_dates(claims)
-    claims = claims[claims["effective"].notna()]
+    effective = effective_dates(frame).to_numpy()
+    is_correction = (frame["construction"].eq("correction").to_numpy(dtype=bool) if "construction" in frame
+                     else np.zeros(len(frame), dtype=bool))
+    place_code = pd.factorize(frame["place_id"], sort=True)[0].astype(np.int64)
+    days = effective.astype("datetime64[D]").astype(np.int64)  # NaT becomes the smallest integer
+    # One stable sort by place, date, corrections last, and one copy of the frame (a million claims
+    # take half a gigabyte; copying, filtering and sorting in turn held three of them at once).
+    order = np.lexsort((is_correction, days, place_code))
+    order = order[~np.isnat(effective[order])]
+    claims = frame.take(order)
+    claims.index = pd.RangeIndex(len(claims))
+    claims["effective"] = effective[order]
     claims["report_day"] = pd.to_datetime(claims["report_date"], errors="coerce")
-    claims["is_correction"] = claims.get("construction", pd.Series("", index=claims.index)).eq("correction")
-    claims = claims.sort_values(["place_id", "effective", "is_correction"], kind="mergesort").reset_index(drop=True)
-
-    place_code = pd.factorize(claims["place_id"], sort=True)[0].astype(np.int64)
-    days = claims["effective"].to_numpy(dtype="datetime64[D]").astype(np.int64)
+    claims["is_correction"] = is_correction[order]
+    place_code, days = place_code[order], days[order]
+    first_of_place = np.r_[True, place_code[1:] != place_code[:-1]] if len(days) else np.zeros(0, dtype=bool)
+    place_code = np.cumsum(first_of_place) - 1  # 0, 1, 2... over the places left (undated ones dropped)
     origin, span = (int(days.min()) if len(days) else 0), _span(days)
     claims["_day_key"] = _day_key(place_code, days, origin, span)
-    claims["_place_first"] = np.r_[True, place_code[1:] != place_code[:-1]] if len(days) else []
+    claims["_place_first"] = first_of_place
 
     daily = _winners(claims).drop_duplicates(["place_id", "effective"], keep="first")
     changed = (daily["party"] != daily.groupby("place_id")["party"].shift()) | \
@@ -85,7 +93,8 @@ def _day_key(place_code: np.ndarray, days: np.ndarray, first_day: int, span: int
 def _winners(claims: pd.DataFrame) -> pd.DataFrame:
     """One row per (place, date, party, status), the day's winner first: corrections, named holders, most reports."""
     # A named holder outranks "not government" and an unnamed holder reported on the same date.
-    scored = claims.assign(
+    # Only the columns it needs: ``assign`` on all of them would copy the whole frame.
+    scored = claims[["place_id", "effective", "party", "status", "report_id", "is_correction", "confidence"]].assign(
         weight=np.where(claims["status"].eq("not-government"), 0.5,
                         np.where(claims["party"].eq(UNKNOWN), 0.75, 1.0)),
     )
