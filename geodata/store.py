@@ -271,6 +271,13 @@ class ClaimStore:
         known = set()
         for chunk in _chunks(ids, 500):
             known |= set(conn.execute(sa.select(reports.c.report_id).where(reports.c.report_id.in_(chunk))).scalars())
+        # The current version at each url of the batch, in one query per 500 urls, not one per report.
+        urls = sorted({report.get("url") or "" for report, _ in batch} - {""})
+        current: dict[str, tuple[str, int]] = {}
+        for chunk in _chunks(urls, 500):
+            current.update((row.url, (row.report_id, row.version)) for row in conn.execute(
+                sa.select(reports.c.url, reports.c.report_id, reports.c.version)
+                .where(reports.c.url.in_(chunk), reports.c.superseded_by.is_(None))))
         result = IngestResult()
         report_rows, claim_rows = [], []
         seen_now: set[str] = set()
@@ -288,16 +295,11 @@ class ClaimStore:
                 version = earlier["version"] + 1
                 earlier["superseded_by"] = rid
                 result += IngestResult(versions=1)
-            elif url:
-                previous = conn.execute(
-                    sa.select(reports.c.report_id, reports.c.version)
-                    .where(reports.c.url == url, reports.c.superseded_by.is_(None))
-                ).first()
-                if previous is not None:
-                    version = previous.version + 1
-                    conn.execute(reports.update().where(reports.c.report_id == previous.report_id)
-                                 .values(superseded_by=rid))
-                    result += IngestResult(versions=1)
+            elif url in current:
+                previous_id, previous_version = current[url]
+                version = previous_version + 1
+                conn.execute(reports.update().where(reports.c.report_id == previous_id).values(superseded_by=rid))
+                result += IngestResult(versions=1)
             row = {
                 "report_id": rid, "url": url, "source": report.get("source") or "",
                 "title": report.get("title") or "", "name": report.get("name") or "",
