@@ -350,6 +350,9 @@ class ClaimStore:
             reports, reports.c.report_id == claims.c.report_id)
         if not include_superseded:
             query = query.where(reports.c.superseded_by.is_(None))
+        # In the timeline's order (place, then date, undated last): its prepare then needs no copy.
+        effective = sa.func.coalesce(claims.c.event_date, claims.c.report_date)
+        query = query.order_by(claims.c.place_id, effective.is_(None), effective, claims.c.id)
         with self.engine.connect() as conn:
             # In chunks: all rows fetched at once are Python tuples several times the frame's size.
             chunks = list(pd.read_sql(query, conn, chunksize=100_000))

@@ -42,7 +42,10 @@ def prepare(frame: pd.DataFrame) -> pd.DataFrame:
     # take half a gigabyte; copying, filtering and sorting in turn held three of them at once).
     order = np.lexsort((is_correction, days, place_code))
     order = order[~np.isnat(effective[order])]
-    claims = frame.take(order)
+    if np.array_equal(order, np.arange(len(order))):  # already in order, as the store reads claims
+        claims = frame.iloc[:len(order)].copy(deep=False)  # new columns go on this frame only
+    else:
+        claims = frame.take(order)
     claims.index = pd.RangeIndex(len(claims))
     claims["effective"] = effective[order]
     claims["report_day"] = pd.to_datetime(claims["report_date"], errors="coerce")
