@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import re
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 
 from extract import control
 from extract.dates import find_dates
@@ -330,10 +331,15 @@ def _speech_date(item, folded, clause_start) -> bool:
 
 
 def _sentence_start(text: str, offset: int) -> int:
-    for start, end in split_sentences(text):
-        if start <= offset < end:
-            return start
+    spans = _sentences_of(text)
+    index = bisect_right(spans, offset, key=lambda span: span[0]) - 1
+    if index >= 0 and spans[index][0] <= offset < spans[index][1]:
+        return spans[index][0]
     return offset
+
+
+# The report being extracted: splitting it again for every reference made long reports quadratic.
+_sentences_of = lru_cache(maxsize=4)(split_sentences)
 
 
 _STATE_RULES = {"active-hold", "passive-heldby", "passive-hold", "under-control", "adjective-held"}
