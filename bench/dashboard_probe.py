@@ -11,10 +11,11 @@ import argparse
 import json
 import logging
 import os
-import resource
 import time
 from dataclasses import replace
 from pathlib import Path
+
+from bench.harness import peak_rss_mb
 
 APP = Path(__file__).resolve().parents[1] / "dashboard" / "app.py"
 
@@ -95,7 +96,7 @@ def main() -> None:
         start = time.perf_counter()
         at.run()
         cached.append(time.perf_counter() - start)
-    maxrss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    maxrss = peak_rss_mb()
     result = {"first": first, "moves": moves, "cached": cached, "maxrss_mb": maxrss, "dates": len(dates)}
     if not args.no_pure:
         result["pure"] = _pure_path(args.db, args.gazetteer, chosen[0])

@@ -32,6 +32,19 @@ def interleaved(works: dict[str, Callable[[], object]], repeats: int) -> dict[st
     return times
 
 
+def peak_rss_mb() -> float:
+    """This process's peak resident memory (VmHWM), in MiB.
+
+    Not ``getrusage(RUSAGE_SELF).ru_maxrss``: Linux carries that over a fork and exec, so a probe
+    started by a benchmark holding a million claims would report the benchmark's memory.
+    """
+    with open("/proc/self/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    raise OSError("no VmHWM in /proc/self/status")
+
+
 def median(values) -> float:
     return statistics.median(values)
 

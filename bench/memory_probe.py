@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
-import resource
 import sys
 from datetime import date
 
 import pandas as pd
+
+from bench.harness import peak_rss_mb
 
 
 def _rss_mb() -> float:
@@ -23,7 +24,7 @@ def main(path: str, on: str) -> None:
     loaded = _rss_mb()
     frame_mb = frame.memory_usage(deep=True).sum() / 2**20
     state = as_of(prepare(frame), date.fromisoformat(on))
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+    peak = peak_rss_mb()
     print(json.dumps({"claims": len(frame), "places": len(state), "loaded_mb": loaded, "frame_mb": frame_mb,
                       "maxrss_mb": peak}))
 

@@ -375,9 +375,9 @@ def _assert_every_report_whole(db: str, numbers: list[int]) -> set[str]:
 
 @pytest.mark.slow
 def test_kill_9_during_ingest_leaves_every_report_whole_and_a_rerun_completes(db):
-    numbers = list(range(600))
+    numbers = list(range(10_000))  # the batch: 10,000 reports, 50 a transaction
     ClaimStore(db).close()
-    worker = _worker(db, 3, numbers)
+    worker = _worker(db, 50, numbers)
     try:
         assert worker.stdout.readline().strip() == "ready", worker.stderr.read()
         target = random.Random(7).randint(15, 40)
@@ -395,10 +395,10 @@ def test_kill_9_during_ingest_leaves_every_report_whole_and_a_rerun_completes(db
     after_kill = ClaimStore(db)
     assert after_kill.check() == []
     stored = _assert_every_report_whole(db, numbers)
-    assert 3 * target <= len(stored) < len(numbers)  # killed part way, committed batches kept
+    assert 50 * target <= len(stored) < len(numbers)  # killed part way, committed batches kept
     after_kill.close()
 
-    rerun = _worker(db, 3, numbers)
+    rerun = _worker(db, 50, numbers)
     out, err = rerun.communicate(timeout=120)
     assert rerun.returncode == 0, err
     final = ClaimStore(db)
