@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 import pytest
+from conftest_browser import browser, chromium  # noqa: F401  (fixtures for every test module)
 from conftest_postgres import postgres_server, postgres_url  # noqa: F401  (fixtures for every test module)
 
 REPO = Path(__file__).resolve().parents[1]
@@ -45,8 +46,9 @@ def seed_path() -> Path:
 
 @pytest.fixture(scope="session")
 def seed_report(seed_path):
-    from extract.sources import InputOptions, read_inputs
     from datetime import date
+
+    from extract.sources import InputOptions, read_inputs
 
     (report,) = list(read_inputs([str(seed_path)], InputOptions(report_date=date(2014, 6, 23))))
     return report

@@ -18,6 +18,8 @@ from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
+import pytest
+
 INJECTION = '<script>window.__pwned=1</script> <img src=x onerror="window.__pwned=1">'
 
 # (report date, source, url, text). The comments say what the extractor must find.
@@ -122,3 +124,23 @@ def served(db: Path, log: Path, timeout: float = 90.0, extra: tuple[str, ...] = 
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait()
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Path:
+    """Debian's Chromium (required under CI; skipped elsewhere when missing)."""
+    from conftest import require
+
+    require(CHROMIUM.exists(), f"{CHROMIUM} is missing; CI must install Debian's chromium")
+    return CHROMIUM
+
+
+@pytest.fixture(scope="module")
+def browser(chromium):
+    """One headless Chromium for a test module, driven by Playwright."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path=str(chromium), args=CHROMIUM_ARGS)
+        yield instance
+        instance.close()

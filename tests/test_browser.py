@@ -13,10 +13,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from conftest import require
 from conftest_browser import (
-    CHROMIUM,
-    CHROMIUM_ARGS,
     DATES,
     FIRST,
     LATEST,
@@ -35,12 +32,6 @@ TIMEOUT = 30_000  # ms; a rerun takes well under a second here, the first page l
 
 
 @pytest.fixture(scope="module")
-def chromium() -> Path:
-    require(CHROMIUM.exists(), f"{CHROMIUM} is missing; CI must install Debian's chromium")
-    return CHROMIUM
-
-
-@pytest.fixture(scope="module")
 def server(chromium, tmp_path_factory, extractor):
     """The dashboard on a free port over a store the extractor filled from the test reports."""
     folder = tmp_path_factory.mktemp("browser")
@@ -48,16 +39,6 @@ def server(chromium, tmp_path_factory, extractor):
     OUT.mkdir(parents=True, exist_ok=True)
     with served(db, OUT / "server.log") as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser(chromium):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path=str(chromium), args=CHROMIUM_ARGS)
-        yield instance
-        instance.close()
 
 
 class Dashboard:

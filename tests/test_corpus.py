@@ -6,6 +6,7 @@ import subprocess
 import sys
 
 from conftest import DATA
+
 from extract.evaluate import evaluate, load_corpus
 
 # The floor we hold ourselves to on our own corpus (docs/accuracy.md has the current figures).

@@ -6,7 +6,6 @@ import json
 from datetime import date
 
 import pytest
-
 from conftest import DATA
 
 CASES = [json.loads(line) for line in (DATA / "extract_cases.jsonl").read_text(encoding="utf-8").splitlines()

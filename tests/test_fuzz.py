@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from extract.clean import clean_html, clean_plain_text
 from extract.sources import InputOptions, Report, Skipped, UnreadableInput, decode, read_inputs
 
+
 def fuzz(examples: int) -> settings:
     return settings(max_examples=examples, deadline=None, derandomize=True,
                     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])

@@ -25,7 +25,6 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from conftest import require
 from conftest_browser import CHROMIUM, CHROMIUM_ARGS, DATES, build_store, served
 
 pytestmark = pytest.mark.browser
@@ -61,12 +60,6 @@ def rss_mb(process) -> float:
 def p95(values: list[float]) -> float:
     ordered = sorted(values)
     return ordered[round(0.95 * (len(ordered) - 1))]
-
-
-@pytest.fixture(scope="module")
-def chromium() -> Path:
-    require(CHROMIUM.exists(), f"{CHROMIUM} is missing; CI must install Debian's chromium")
-    return CHROMIUM
 
 
 @pytest.fixture(scope="module")
