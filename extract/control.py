@@ -23,6 +23,7 @@ VERB_PATTERNS: dict[str, str] = {
     "retake": rf"""re\s?took|re\s?taken?|re\s?takes|re\s?taking|took\s+back|take\s+back|taken\s+back|taking\s+back
         |recaptured?|recaptures|recapturing|re\s+captured?|won\s+back|win\s+back|wins\s+back
         |regain(?:ed|s|ing)?(?:\s+{_CONTROL_OF})?|reclaim(?:ed|s|ing)?|liberat(?:ed|es?|ing)
+        |(?:won|win|wins|winning|took|take|takes|taking)(?=\s+(?:it|them|the\s+\w+(?:\s+\w+)?)\s+back\b)
         |re\s?established\s+{_CONTROL_OF}|restor(?:ed|es?|ing)\s+(?:\w+\s+){{0,2}}?{_CONTROL_OF}
         |reassert(?:ed|s|ing)?\s+{_CONTROL_OF}|retook\s+{_CONTROL_OF}""",
     "take": rf"""(?:took|take|takes|taking|taken|seized?|seizes|seizing|gain(?:ed|s|ing)?|wrest(?:ed|s|ing)?
@@ -212,6 +213,11 @@ def merge_party_phrases(items: list[Item], folded: str) -> list[Item]:
     """
     merged: list[Item] = []
     for item in items:
+        # "rebel fighters from the Nusra Front": an adjective ("rebel", "Kurdish") qualifies the noun after it
+        if merged and merged[-1].kind == "adjparty" and _is_party(item) \
+                and not _gap(folded, merged[-1].end, item.start).strip():
+            merged[-1] = Item(item.kind, merged[-1].start, item.end, item.data, item.sub, dict(item.extra))
+            continue
         if merged and _is_party(item) and _is_party(merged[-1]) \
                 and "generic" in (item.kind, merged[-1].kind) \
                 and _AGENT_CONNECTOR.match(_gap(folded, merged[-1].end, item.start)) \
@@ -283,11 +289,35 @@ def _expelled_from(items: list[Item], index: int, folded: str) -> list[Item]:
     return _first_object([marker] + rest, 0, folded, allow_party=False)
 
 
+# A relative clause or apposition between a place and its verb ("Rabia, which the Peshmerga had
+# held since 2014, was handed to ..."; "Jarabulus, the last ISIL-held crossing, fell to ..."):
+# what it names is not the verb's subject.
+_PARENTHETICAL = re.compile(
+    r""",\s*(?:which|who|whose|where|once|long|under|in|having|after|before|since|until|held|run|controlled|seized|captured|taken
+    |the|a|an|then|formerly|previously)\b[^,;]{1,100},\s*(?:(?:has|have|had|was|were|is|are|also|now|since|been|itself|finally|later)\s+)*$""",
+    re.VERBOSE,
+)
+# A subordinate clause between commas ("..., hours after federal troops abandoned their posts, and
+# have held ..."): its subject is not the main verb's agent.
+_SUBORDINATE = re.compile(
+    r",\s*(?:\w+\s+){0,2}?(?:after|before|when|as|while|since|until|once|whereas|although|though)\s[^,;]{1,100},")
+
+
+def _parenthetical_before(folded: str, position: int) -> tuple[int, int] | None:
+    found = _PARENTHETICAL.search(folded, max(0, position - 170), position)
+    return (found.start(), position) if found else None
+
+
 def _patients_before(items: list[Item], index: int, folded: str) -> list[Item]:
     """Places a passive verb speaks of: the nearest before it and those coordinated with it."""
     verb = items[index]
     patients: list[Item] = []
     cursor = verb.start
+    skipped = _parenthetical_before(folded, verb.start)
+    if skipped and any(i.kind in ("place", "ref") and i.end <= skipped[0] for i in items[:index]):
+        items = [i for i in items[:index] if not skipped[0] <= i.start < skipped[1]] + [verb]
+        index = len(items) - 1
+        cursor = skipped[0]
     def negated_verb(position: int) -> bool:
         return position >= 0 and items[position].kind == "verb" and bool(
             items[position].extra.get("negated") or items[position].extra.get("denied"))
@@ -319,7 +349,11 @@ def _patients_before(items: list[Item], index: int, folded: str) -> list[Item]:
 
 def _agent_before(items: list[Item], index: int, folded: str) -> Item | None:
     """The nearest party before a verb that is not a loser ("drove X out of", "from X")."""
+    verb = items[index]
+    inside = [m.span() for m in _SUBORDINATE.finditer(folded, max(0, verb.start - 250), verb.start)]
     for item in reversed(items[:index]):
+        if any(a < item.start < b for a, b in inside):
+            continue  # "..., hours after federal troops abandoned their posts, and have held ..."
         if _is_party(item) and not item.extra.get("loser") \
                 and not re.search(r"\bfrom\s+(?:the\s+)?$", folded[max(0, item.start - 12):item.start]):
             return item
@@ -347,7 +381,11 @@ def _agent_after(items: list[Item], index: int, folded: str, pattern: re.Pattern
         if item.kind == "verb":
             return None
         if _is_party(item):
-            if pattern.match(_gap(folded, cursor, item.start)):
+            gap = _gap(folded, cursor, item.start)
+            for other in items[index + 1:]:  # "handed over to Iraqi federal troops": the country qualifies the party
+                if other.kind == "country" and cursor <= other.start and other.end <= item.start:
+                    gap = gap[:other.start - cursor] + " " * (other.end - other.start) + gap[other.end - cursor:]
+            if pattern.match(gap):
                 return item
             if re.search(r"\bfrom\s+(?:the\s+)?$", _gap(folded, cursor, item.start)):
                 cursor = item.end  # "taken from the Islamic State by rebels": the loser, not the holder
@@ -388,12 +426,16 @@ def _framed(items: list[Item], folded: str) -> list[Attribution]:
             continue
         if frame == "held":
             verb = Item("verb", item.end, item.end + len(re.match(r"\s*\w+", after).group()), sub="held")
-            objects = _first_object(items[:index + 1] + [verb] + items[index + 1:], index + 1, folded, False)
+            rest = [i for i in items[index + 1:] if not (i.kind == "verb" and i.start < verb.end)]
+            objects = _first_object(items[:index + 1] + [verb] + rest, index + 1, folded, False)
             if objects:
                 found.append(Attribution("adjective-held", verb, tuple(objects), item))
             continue
         verb = Item("verb", item.start, item.end, sub=frame)
-        patients = _patients_before(items, index, folded)
+        # "Al-Tanf, under coalition control, ...": the place is read back from "under"/"in", not the party
+        word = re.search(r"\b(?:under|in)\s+(?:the\s+)?(?:full\s+|firm\s+|total\s+)?$", before)
+        frame_start = item.start - len(before) + word.start() if word else item.start
+        patients = _patients_before(items[:index] + [Item("verb", frame_start, item.end, sub=frame)], index, folded)
         if patients:
             negated = bool(_CUE_NEAR.search(folded[max(0, item.start - 60):item.start - len(before.split()[-1]) - 1]))
             if not negated:
@@ -446,14 +488,14 @@ def attributions(items: list[Item], folded: str, context: list[Item] | None = No
             continue
         if sub == "withdraw":
             places = _first_object(items, index, folded, allow_party=False)
+            holder = None
+            if places:  # "lost the crossing to ISIL": the winner is named, whoever lost it
+                holder = _agent_after_place(items, places[-1].end, folded, "(?:by|to)")
             loser = next((i for i in reversed(items[:index]) if _is_party(i) or i.kind == "country"), None)
-            if places and re.match(r"lost|lose", folded[verb.start:verb.end]) and loser is not None \
+            if places and holder is None and re.match(r"lost|lose", folded[verb.start:verb.end]) and loser is not None \
                     and (loser.kind == "country" or (loser.kind == "generic" and loser.data == "state")):
                 found.append(Attribution("lost-control", verb, tuple(places), None, "not-government", hedged))
                 continue
-            holder = None
-            if places:
-                holder = _agent_after_place(items, places[-1].end, folded, "(?:by|to)")
             if places and holder is not None:
                 found.append(Attribution("withdraw-to", verb, tuple(places), holder, hedged=hedged))
             for place in places:
@@ -472,7 +514,7 @@ def attributions(items: list[Item], folded: str, context: list[Item] | None = No
                 if holder is not None:
                     found.append(Attribution("handover", verb, tuple(places), holder, hedged=hedged))
             continue
-        if sub == "hold" and verb.extra.get("had"):
+        if sub in ("hold", "heldby") and verb.extra.get("had"):
             _consume(items, index, folded)  # "which ISIL had held" describes a past that ended
             continue
         if verb.extra.get("passive"):
@@ -506,10 +548,13 @@ def attributions(items: list[Item], folded: str, context: list[Item] | None = No
             continue
         by_agent = _agent_after_place(items, objects[-1].end, folded, "by")
         agent = by_agent or _agent_before(items, index, folded)
+        if agent is None and context and re.search(r"\b(?:but|yet)\s+(?:(?:then|later|soon|quickly|eventually)\s+)?$",
+                                                   folded[max(0, verb.start - 25):verb.start]):
+            agent = _elided_subject(context, verb, folded)  # "X lost P to Y but won it back": X
         if agent is None or agent.start in framed_parties:
             continue
         losers = _losers_after(items, index, folded)
-        agents = _coordinated_parties(items, agent, folded) if by_agent is None else [agent]
+        agents = _coordinated_parties(items, agent, folded) if by_agent is None and agent in items else [agent]
         if agent.kind == "generic" and any(a.kind == "party" for a in agents) and not respectively:
             agent = [a for a in agents if a.kind == "party"][-1]  # "Turkish troops and allied rebels"
         if respectively and len(agents) == len(objects) > 1:
@@ -518,6 +563,20 @@ def attributions(items: list[Item], folded: str, context: list[Item] | None = No
             continue
         found.append(Attribution(f"active-{sub}", verb, tuple(objects), agent, hedged=hedged, losers=losers))
     return found
+
+
+def _elided_subject(context: list[Item], verb: Item, folded: str) -> Item | None:
+    """The subject a second clause leaves out: the sentence's first party not after a preposition.
+
+    "Government troops lost P to ISIL but won it back": the troops won it back.
+    """
+    for item in merge_party_phrases(context, folded):
+        if item.start >= verb.start:
+            return None
+        if _is_party(item) and not re.search(r"\b(?:to|by|from|of|with|against|for|under|in)\s+(?:the\s+)?$",
+                                            folded[max(0, item.start - 12):item.start]):
+            return item
+    return None
 
 
 def _coordinated_parties(items: list[Item], last: Item, folded: str) -> list[Item]:

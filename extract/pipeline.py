@@ -220,7 +220,9 @@ class Extractor:
             country = item.extra.get("with")  # "the crossing with Turkey": a crossing on that border
             for entry in reversed(flat):
                 if entry.place.kind == wanted and (country is None or country in entry.place.countries):
-                    return marked([entry])
+                    # "Jaber faces Nasib ... the crossing was captured": the crossing, not the side named last
+                    side = entry.side if words[-1] in ("town", "province", "governorate") else None
+                    return [_Resolved(entry.place, side, True, entry.antecedent_start)]
             return []
         recent = [e for e in flat if (e.antecedent_start or 0) >= sentence_start - 400]
         crossings = [e for e in recent if e.place.kind == "crossing"]
@@ -269,6 +271,14 @@ class Extractor:
                           + ([found.agent.start] if found.agent is not None else []))
         # The verb's scope ends where the next verb starts ("control P, which they recaptured on 3 Nov").
         scope_end = min([clause[1]] + [i.start for i in items if i.kind == "verb" and i.start > found.verb.end])
+        # ... and starts after an earlier verb of the same agent ("seized A on 21 June and took B two days
+        # later"): that verb's date is not this one's.
+        places_before = [p.start for p in found.places if p.start < found.verb.start]
+        earlier_verb = any(i.kind == "verb" and i.sub != "nominal" and scope_start < i.start
+                           and i.end <= found.verb.start and not any(start < i.start for start in places_before)
+                           for i in items)
+        if earlier_verb:
+            scope_start = max(scope_start, found.verb.start)
         candidates = []
         for item in items:
             if item.kind != "date" or item.data.value is None:
