@@ -24,6 +24,7 @@ LATEST = date(2100, 12, 31)
 DATE_PATTERN = re.compile(
     rf"""\b(?=[0-9adefjlmnorstwy])(?:
         (?P<iso>{_YEAR}-[01]\d-[0-3]\d)
+      | (?P<numeric>\d{{1,2}}[/.]\d{{1,2}}[/.]{_YEAR})
       | (?P<dmy>{_DAY}\s+(?:of\s+)?{_MONTHS}\.?,?\s+{_YEAR})
       | (?P<mdy>{_MONTHS}\.?\s+{_DAY},?\s+{_YEAR})
       | (?P<faryear>(?:{_DAY}\s+(?:of\s+)?{_MONTHS}\.?,?|{_MONTHS}\.?\s+{_DAY},?)\s+\d{{4,}})
@@ -48,7 +49,7 @@ class DateMention:
 
     start: int
     end: int
-    kind: str  # iso | dmy | mdy | faryear | dm | md | month | weekday | yesterday | today | ago | vague
+    kind: str  # iso | numeric | dmy | mdy | faryear | dm | md | month | weekday | yesterday | today | ago | vague
     value: date | None
     precision: str  # day | month | none
 
@@ -91,6 +92,25 @@ def _parse(text: str, base: date | None) -> date | None:
 _MONTH_ABBREVIATIONS = {"jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"}
 
 
+def _numeric(phrase: str) -> date | None:
+    """"21/6/2014" or "21.06.2014": day first, as wires from the region and Europe write it.
+
+    Read month first only when the day-first reading is impossible ("6/21/2014"); when both are
+    possible and differ ("5/6/2014") the date is ambiguous and gives no date, rather than a guess.
+
+    >>> [_numeric(p) for p in ("21/6/2014", "6/21/2014", "5/6/2014", "6/6/2014", "31/2/2014")]
+    [datetime.date(2014, 6, 21), datetime.date(2014, 6, 21), None, datetime.date(2014, 6, 6), None]
+    """
+    first, second, year = (int(part) for part in re.split(r"[/.]", phrase))
+    readings = set()
+    for day, month in ((first, second), (second, first)):
+        try:
+            readings.add(date(year, month, day))
+        except ValueError:
+            pass
+    return readings.pop() if len(readings) == 1 else None
+
+
 def plausible(value: date | None) -> bool:
     """Whether ``value`` can be the date of a report or of an event in one (1900 to 2100)."""
     return value is not None and EARLIEST <= value <= LATEST
@@ -110,6 +130,8 @@ def _resolve_any(kind: str, phrase: str, base: date | None) -> tuple[date | None
         return None, "none"  # a day and month with a year out of range: "June 9, 2150"
     if kind in ("iso", "dmy", "mdy"):
         return _parse(phrase, None), "day"
+    if kind == "numeric":
+        return _numeric(phrase), "day"
     if kind in ("dm", "md"):
         if base is None:
             return None, "none"
@@ -174,6 +196,6 @@ def dateline_date(folded: str) -> date | None:
     Only full dates (with a year) in the first lines count: a bare "June 23" has no year to trust.
     """
     for mention in find_dates(folded, None, 0, min(len(folded), _DATELINE_ZONE)):
-        if mention.kind in ("iso", "dmy", "mdy") and mention.value is not None:
+        if mention.kind in ("iso", "numeric", "dmy", "mdy") and mention.value is not None:
             return mention.value
     return None

@@ -22,7 +22,7 @@ EXTRACTOR_VERSION = "0.1.0"
 
 _BASE_CONFIDENCE = {"party": 0.9, "generic": 0.75, "unknown": 0.55}
 _DISAMBIGUATE_AFTER = re.compile(r"^\s*(?:border\s+)?(?P<word>crossing|post|checkpoint|gate|province|governorate)")
-_DATE_RANK = {"iso": 0, "dmy": 0, "mdy": 0, "dm": 0, "md": 0, "weekday": 1, "yesterday": 1, "today": 1,
+_DATE_RANK = {"iso": 0, "numeric": 0, "dmy": 0, "mdy": 0, "dm": 0, "md": 0, "weekday": 1, "yesterday": 1, "today": 1,
               "ago": 1, "month": 2}
 
 

@@ -22,13 +22,18 @@ MONDAY = date(2014, 6, 23)
     ("on august 27", date(2013, 8, 27)),
     ("on june 9, 2013", date(2013, 6, 9)),
     ("2014-06-01", date(2014, 6, 1)),
+    ("on 21/6/2014", date(2014, 6, 21)),
+    ("on 21.06.2014", date(2014, 6, 21)),
+    ("on 6/21/2014", date(2014, 6, 21)),
+    ("on the 9th of june 2014", date(2014, 6, 9)),
 ])
 def test_resolves(phrase, expected):
     (mention,) = find_dates(phrase, MONDAY)
     assert mention.value == expected
 
 
-@pytest.mark.parametrize("phrase", ["last week", "2014-02-30", "on 31 june", "earlier this month"])
+@pytest.mark.parametrize("phrase", ["last week", "2014-02-30", "on 31 june", "earlier this month", "on 5/6/2014",
+                                    "on 31/2/2014"])
 def test_vague_or_impossible_dates_are_null(phrase):
     assert all(m.value is None for m in find_dates(phrase, MONDAY))
 
