@@ -104,14 +104,28 @@ def extract(paths: list[str] = typer.Argument(..., help="Files, folders or - (st
                                        "(without --db, nothing is stored)."),
             dry_run: bool = typer.Option(False, "--dry-run", help="Extract and report, store nothing."),
             batch_size: int = typer.Option(200, help="Reports per store transaction."),
-            workers: int = typer.Option(1, "--workers", min=1, help="Extraction processes."),
+            workers: int = typer.Option(1, "--workers", min=1, help="Extraction processes (more than 1: a local "
+                                        "Dask cluster of that many)."),
+            scheduler: Optional[str] = typer.Option(None, "--scheduler", metavar="ADDRESS",
+                                                    help="Extract on the Dask cluster of this scheduler "
+                                                         "(tcp://host:8786); see docs/scaling.md."),
             extra: Optional[Path] = GAZETTEER_OPTION) -> None:
     """Extract control claims from reports and store them (and/or print them as JSON Lines)."""
     from extract.batch import BatchSummary, extract_reports, report_record
+    from extract.distributed import DaskError
     from extract.pipeline import Extractor
     from extract.sources import InputOptions, expand_paths, read_inputs
     from geodata.store import StoreError
 
+    if scheduler is not None and workers != 1:
+        fail("give --workers (starts a local Dask cluster) or --scheduler (uses a running one), not both")
+    if scheduler is not None or workers > 1:
+        import warnings
+
+        from extract.distributed import quiet_dask_logging
+
+        quiet_dask_logging()
+        warnings.filterwarnings("ignore", module="distributed")
     options = InputOptions(report_date=parse_date(report_date, "--report-date"), source=source or "")
     store = None if dry_run or (jsonl and db is None) else _open_store(db, create=True)
     extractor = Extractor(_gazetteer(extra))
@@ -139,17 +153,20 @@ def extract(paths: list[str] = typer.Argument(..., help="Files, folders or - (st
                 yield from read_inputs([str(path)], options)
                 progress.advance(task)
 
-        for report, claims in extract_reports(inputs(), extractor, summary, workers,
-                                              str(extra) if extra else None):
-            if report.report_date is None:
-                typer.echo(f"borderwatch: warning: {report.name}: {report.date_note or 'no report date found'}; "
-                           "claims keep report_date null (give --report-date)", err=True)
-            if jsonl:
-                for claim in claims:
-                    sys.stdout.write(json.dumps(claim.to_dict(), ensure_ascii=False) + "\n")
-            pending.append((report_record(report), claims))
-            if len(pending) >= batch_size:
-                flush()
+        try:
+            for report, claims in extract_reports(inputs(), extractor, summary, workers, scheduler=scheduler):
+                if report.report_date is None:
+                    typer.echo(f"borderwatch: warning: {report.name}: {report.date_note or 'no report date found'}; "
+                               "claims keep report_date null (give --report-date)", err=True)
+                if jsonl:
+                    for claim in claims:
+                        sys.stdout.write(json.dumps(claim.to_dict(), ensure_ascii=False) + "\n")
+                pending.append((report_record(report), claims))
+                if len(pending) >= batch_size:
+                    flush()
+        except DaskError as error:
+            flush()  # what came back is stored; a rerun adds only the rest (reports are deduplicated)
+            fail(str(error), 1)
     flush()
     for skip in summary.skipped:
         typer.echo(f"borderwatch: skipped {skip.name}: {skip.reason}", err=True)

@@ -375,4 +375,7 @@ def _merge(claims: list[Claim]) -> list[Claim]:
     kept = [c for c in best.values()
             if c.event_date or c.construction in _STATE_RULES
             or (c.place_id, c.side, c.party, c.status) not in dated]
-    return sorted(kept, key=lambda c: (c.span[0], c.place_id, c.party))
+    unique = {}  # the store holds one claim per key and report
+    for claim in sorted(kept, key=lambda c: -c.confidence):
+        unique.setdefault(claim.key, claim)
+    return sorted(unique.values(), key=lambda c: (c.span[0], c.place_id, c.party))

@@ -47,9 +47,15 @@ class Claim:
 
     @property
     def key(self) -> str:
-        """Stable identity across re-extraction: report, place, side, party, status and span."""
+        """Stable identity across re-extraction: report, place, side, party, status, event date and span.
+
+        The event date is part of what a claim says: one sentence may state that a party took a
+        place on a date and holds it now ("took Rabia on 9 June and have held it since").
+        """
         raw = "|".join(map(str, (self.report_id, self.place_id, self.side, self.party,
                                  self.status, self.span[0], self.span[1])))
+        if self.event_date is not None:
+            raw += f"|{self.event_date.isoformat()}"
         return hashlib.sha1(raw.encode()).hexdigest()[:20]
 
     @property
