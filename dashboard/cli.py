@@ -18,23 +18,31 @@ app = typer.Typer(add_completion=False, no_args_is_help=True,
 correct_app = typer.Typer(no_args_is_help=True, help="Analyst corrections: reject a claim or set a holder.")
 app.add_typer(correct_app, name="correct")
 
-GAZETTEER_OPTION = typer.Option(None, "--gazetteer", envvar="BORDERWATCH_GAZETTEER",
-                                help="CSV/GeoJSON of extra places (same columns as the shipped gazetteer, plus 'kind').")
-DB_OPTION = typer.Option(None, "--db", help="Store: SQLite file or SQLAlchemy URL [default: $BORDERWATCH_DB or ./borderwatch.db].")
+GAZETTEER_OPTION = typer.Option(
+    None, "--gazetteer", envvar="BORDERWATCH_GAZETTEER",
+    help="CSV/GeoJSON of extra places (same columns as the shipped gazetteer, plus 'kind').")
+DB_OPTION = typer.Option(
+    None, "--db", help="Store: SQLite file or SQLAlchemy URL [default: $BORDERWATCH_DB or ./borderwatch.db].")
 
 
 class GazetteerFormat(str, Enum):
+    """Formats of ``borderwatch gazetteer``."""
+
     csv = "csv"
     geojson = "geojson"
 
 
 class ExportFormat(str, Enum):
+    """Formats of ``borderwatch export``."""
+
     geojson = "geojson"
     csv = "csv"
     gpkg = "gpkg"
 
 
 class Kind(str, Enum):
+    """Kinds of place."""
+
     crossing = "crossing"
     province = "province"
 
@@ -46,6 +54,7 @@ def fail(message: str, code: int = 2) -> None:
 
 
 def parse_date(value: str | None, option: str) -> date | None:
+    """An ISO date given to ``option``, or a one-line error."""
     if value is None:
         return None
     try:
@@ -92,7 +101,8 @@ def gazetteer(fmt: GazetteerFormat = typer.Option(GazetteerFormat.csv, "--format
     if fmt is GazetteerFormat.geojson:
         sys.stdout.write(frame.to_json(drop_id=True) + "\n")
     else:
-        frame.assign(lon=frame.geometry.x, lat=frame.geometry.y).drop(columns="geometry").to_csv(sys.stdout, index=False)
+        table = frame.assign(lon=frame.geometry.x, lat=frame.geometry.y).drop(columns="geometry")
+        table.to_csv(sys.stdout, index=False)
 
 
 @app.command()
@@ -172,7 +182,8 @@ def extract(paths: list[str] = typer.Argument(..., help="Files, folders or - (st
         typer.echo(f"borderwatch: skipped {skip.name}: {skip.reason}", err=True)
     line = summary.line()
     if stored is not None:
-        line += f"; stored {stored.added} new reports ({stored.versions} new versions), {stored.duplicates} already stored"
+        line += (f"; stored {stored.added} new reports ({stored.versions} new versions), "
+                 f"{stored.duplicates} already stored")
     typer.echo(line, err=True)
 
 
@@ -246,7 +257,8 @@ def evaluate(corpus: Path = typer.Argument(..., help="Labelled corpus (JSON Line
              show_errors: bool = typer.Option(False, "--errors", help="List every report the extractor got wrong."),
              extra: Optional[Path] = GAZETTEER_OPTION) -> None:
     """Score extraction on a labelled corpus: precision, recall and F1, overall and per construction."""
-    from extract.evaluate import evaluate as score, load_corpus
+    from extract.evaluate import evaluate as score
+    from extract.evaluate import load_corpus
     from extract.pipeline import Extractor
 
     try:
@@ -305,7 +317,8 @@ def serve(db: Optional[str] = DB_OPTION,
           port: int = typer.Option(8501, help="Port to listen on."),
           load_demo_data: bool = typer.Option(True, "--demo/--no-demo",
                                               help="Load the demo reports when the store is empty."),
-          tiles: str = typer.Option(os.environ.get("BORDERWATCH_TILES", "offline"), help="'offline' (borders only) or 'osm'."),
+          tiles: str = typer.Option(os.environ.get("BORDERWATCH_TILES", "offline"),
+                                    help="'offline' (borders only) or 'osm'."),
           boundaries: Optional[Path] = typer.Option(None, "--boundaries", envvar="BORDERWATCH_BOUNDARIES",
                                                     help="Admin-1 boundary file (GeoJSON, GeoPackage, Shapefile): "
                                                          "provinces drawn as polygons, joined by ISO code or name."),
