@@ -31,12 +31,12 @@ VERB_PATTERNS: dict[str, str] = {
         |took\s+over|take\s+over|takes\s+over|taking\s+over|taken\s+over
         |seized?|seizes|seizing|captured?|captures|capturing|took|taken|overr(?:an|un|uns|unning)
         |stormed|storms?|storming|occupied|occup(?:y|ies|ying)|grabbed|swept\s+(?:into|through)
-        |conquered|conquer|conquers|conquering|secured""",
+        |conquered|conquer|conquers|conquering|secured|rolled\s+into""",
     "hold": rf"""(?:remain(?:ed|s|ing)?|is|are|was|were|be|been|stay(?:ed|s)?|still)\s+in\s+{_CONTROL_OF}|in\s+{_CONTROL_OF}|in\s+charge\s+of
         |(?:kept|keep|keeps|keeping|maintain(?:ed|s|ing)?|retain(?:ed|s|ing)?|exercis(?:ed|es?|ing)|have|has|had|with)\s+{_CONTROL_OF}
-        |holds?|holding|held|controls?|controlled|controlling|retain(?:ed|s|ing)?|mann?(?:ed|s|ing)|runs|running|administer(?:ed|s|ing)?
+        |holds?|holding|held|controls?|controlled|controlling|retain(?:ed|s|ing)?|mann?(?:ed|s|ing)|man(?=\s+the\b)|runs|running|administer(?:ed|s|ing)?
         |dominat(?:ed|es?|ing)""",
-    "fell": r"""f[ae]ll(?:en|s|ing)?\s+(?:back\s+)?(?:in)?to(?!\s+the\s+ground)|(?:was|were|been|is|are)\s+lost\s+to|(?:c[ao]me?s?|coming|fell|f[ae]ll(?:en|s|ing)?)\s+under(?:\s+the)?(?:\s+(?:full|total|firm|complete))?(?:\s+control\s+of)?|pass(?:ed|es)?\s+(?:in)?to
+    "fell": r"""f[ae]ll(?:en|s|ing)?\s+(?:(?:almost|nearly|quickly|swiftly|entirely|completely|fully|largely|mostly|back)\s+){0,2}(?:in)?to(?!\s+the\s+ground)|(?:was|were|been|is|are)\s+(?:(?:later|then|soon|\w+ly)\s+)?lost\s+to|(?:c[ao]me?s?|coming|fell|f[ae]ll(?:en|s|ing)?)\s+under(?:\s+the)?(?:\s+(?:full|total|firm|complete))?(?:\s+control\s+of)?|pass(?:ed|es)?\s+(?:in)?to
         |(?:was|were|been|is|are|being)\s+(?:handed|turned|transferred)\s+(?:over\s+|back\s+)?to|reverted\s+to|returned\s+to""",
     "heldby": rf"""(?:held|controlled|run|manned|administered|dominated|retained)\s+by|in\s+the\s+hands\s+of|under\s+the\s+(?:\w+\s+)?control\s+of
         |in\s+{_CONTROL_OF}\s+of|under\s+(?:the\s+)?(?:full\s+|total\s+|firm\s+)?control\s+of|remain(?:ed|s)?\s+with""",
@@ -77,6 +77,10 @@ _CUE_NEAR = re.compile(
     (?:\s+(?:be|have|been|being|the|militants|yet|still|even|so\s+far|ever|fully|\w+ly))*\s*$""",
     re.VERBOSE,
 )
+# An assault that did not hold: "stormed P but were pushed back", "briefly took P before being repelled".
+_REPELLED_AFTER = re.compile(
+    r"[^.;]{0,80}?\b(?:but\s+(?:\w+\s+){0,2}?(?:were|was|got|had\s+been)|before\s+being|only\s+to\s+be)\s+(?:\w+ly\s+)?"
+    r"(?:repelled|repulsed|(?:pushed|driven|beaten|thrown|forced)\s+(?:back|out)|forced\s+to\s+(?:withdraw|retreat))")
 _CUE_NEAR_EXCEPTIONS = re.compile(r"\b(?:managed|succeeded|went\s+on|able)\s+to\s*$")
 # Cues that govern everything after them in the clause ("denied that militants had seized").
 _CUE_CLAUSE = re.compile(
@@ -183,7 +187,8 @@ def verbs_in(folded: str, start: int, end: int) -> list[Item]:
             and (bool(_PASSIVE_AUX.search(before)) or bool(_FOLLOWED_BY_BY.match(after))))
         item.extra["had"] = bool(_HAD.search(before))
         near = _CUE_NEAR.search(before)
-        item.extra["negated"] = bool(near) and not _CUE_NEAR_EXCEPTIONS.search(before)
+        item.extra["negated"] = (bool(near) and not _CUE_NEAR_EXCEPTIONS.search(before)) or (
+            sub == "take" and bool(_REPELLED_AFTER.match(folded, match.end())))
         clause_before = folded[start:match.start()]
         # "denied it, saying his men still controlled the post": the denial ends at "saying"
         own = _SAYING.split(clause_before)[-1]
@@ -527,7 +532,8 @@ def attributions(items: list[Item], folded: str, context: list[Item] | None = No
             if patients:
                 last_passive = patients
             if agent is not None and patients and agent.start not in framed_parties:
-                found.append(Attribution(f"passive-{sub}", verb, tuple(patients), agent, hedged=hedged))
+                found.extend(Attribution(f"passive-{sub}", verb, tuple(patients), party, hedged=hedged)
+                             for party in _coordinated_after(items, agent, folded))
             continue
         if sub == "expel":
             for item in items[index + 1:]:
@@ -540,6 +546,8 @@ def attributions(items: list[Item], folded: str, context: list[Item] | None = No
                 objects = _first_object(items, index, folded, allow_party=False)
         else:
             objects = _first_object(items, index, folded, allow_party=False)
+        if not objects and sub == "hold" and context and _BARE_CONTROL.search(folded, max(0, verb.start - 30), verb.end + 8):
+            objects = _elided_object(context, verb)  # "failed to seize P, adding that the Peshmerga remained in full control"
         if not objects:
             objects = [p for p in items[:index] if _is_place(p) and p.extra.get("vacated")][-1:]
             if sub not in ("take", "retake") or not re.match(r"\s*$", folded[verb.end:verb.end + 1] or " "):
@@ -565,6 +573,18 @@ def attributions(items: list[Item], folded: str, context: list[Item] | None = No
     return found
 
 
+_BARE_CONTROL = re.compile(r"\b(?:remain(?:ed|s)?|stay(?:ed|s)?|(?:is|are|was|were)\s+still|still)\s+(?:firmly\s+)?in\s+(?:full\s+|firm\s+|total\s+|complete\s+)?control\b(?!\s+(?:of|over)\b)")
+
+
+def _elided_object(context: list[Item], verb: Item) -> list[Item]:
+    """The place a bare "remained in control" speaks of: the sentence's last place before it."""
+    places = [i for i in context if i.kind in ("place", "ref") and i.end <= verb.start]
+    if not places:
+        return []
+    last = places[-1]
+    return [Item(last.kind, last.start, last.end, last.data, last.sub, {k: v for k, v in last.extra.items() if k != "negated"})]
+
+
 def _elided_subject(context: list[Item], verb: Item, folded: str) -> Item | None:
     """The subject a second clause leaves out: the sentence's first party not after a preposition.
 
@@ -584,12 +604,38 @@ def _coordinated_parties(items: list[Item], last: Item, folded: str) -> list[Ite
     parties = [last]
     position = items.index(last)
     for item in reversed(items[:position]):
+        if item.kind == "country":
+            continue  # "Turkish troops and allied Syrian fighters": the adjective qualifies the noun
+        countries = [c for c in items if c.kind == "country" and item.end <= c.start and c.end <= parties[0].start]
         if _is_party(item) and re.match(r"^(?:\s|,|\band\b|\bthe\b|\ballied\b|\bits\b|\btheir\b)*$",
-                                        _gap(folded, item.end, parties[0].start)):
+                                        _blank(folded, item.end, parties[0].start, countries)):
             parties.insert(0, item)
         else:
             break
     return parties
+
+
+def _coordinated_after(items: list[Item], first: Item, folded: str) -> list[Item]:
+    """``first`` and the parties joined to it after ("retaken by Iraqi troops and paramilitary units")."""
+    parties = [first]
+    for item in items[items.index(first) + 1:]:
+        if item.kind == "country":
+            continue
+        countries = [c for c in items if c.kind == "country" and parties[-1].end <= c.start and c.end <= item.start]
+        if not (_is_party(item) and re.match(r"^(?:\s|,|\band\b|\bthe\b|\ballied\b|\bas\s+well\s+as\b|\balong\s+with\b)*$",
+                                             _blank(folded, parties[-1].end, item.start, countries))
+                and re.search(r"\band\b|\bas\s+well\s+as\b|\balong\s+with\b", folded[parties[-1].end:item.start])):
+            break
+        parties.append(item)
+    return parties
+
+
+def _blank(folded: str, start: int, end: int, spans: list[Item]) -> str:
+    """``folded[start:end]`` with the given items' text blanked out."""
+    gap = folded[start:end]
+    for span in spans:
+        gap = gap[:span.start - start] + " " * (span.end - span.start) + gap[span.end - start:]
+    return gap
 
 
 def _consume(items: list[Item], index: int, folded: str) -> None:

@@ -31,6 +31,8 @@ DATE_PATTERN = re.compile(
       | (?P<dm>{_DAY}\s+(?:of\s+)?{_MONTHS})\b
       | (?P<md>{_MONTHS}\.?\s+{_DAY})(?![\d:])
       | (?P<month>(?:early|mid|late|the\ end\ of|the\ start\ of|the\ beginning\ of)?[\s-]*{_MONTHS}\s+{_YEAR})
+      | (?P<baremonth>(?:(?<=\bin\ )|(?<=since\ )|(?<=during\ ))(?:early\ |mid[\s-]|late\ )?{_MONTHS})(?![\w-]|\s+\d)
+      | (?P<year>(?:(?<=\bin\ )|(?<=since\ )|(?<=during\ ))(?:early\ |mid[\s-]|late\ )?{_YEAR})(?![\w/-])
       | (?P<weekday>(?:last\s+|this\s+past\s+|this\s+)?{_WEEKDAY})
       | (?P<yesterday>yesterday|last\ night|the\ previous\ day|the\ day\ before)
       | (?P<today>today|this\ morning|this\ afternoon|this\ evening|tonight|earlier\ today)
@@ -49,9 +51,9 @@ class DateMention:
 
     start: int
     end: int
-    kind: str  # iso | numeric | dmy | mdy | faryear | dm | md | month | weekday | yesterday | today | ago | vague
+    kind: str  # iso | numeric | dmy | mdy | faryear | dm | md | month | baremonth | year | weekday | ... | vague
     value: date | None
-    precision: str  # day | month | none
+    precision: str  # day | month | year | none
 
 
 _PARTS = re.compile(r"(?P<year>\d{4})|(?P<day>\d{1,2})(?:st|nd|rd|th)?|(?P<month>[a-z]+)")
@@ -90,6 +92,10 @@ def _parse(text: str, base: date | None) -> date | None:
 
 
 _MONTH_ABBREVIATIONS = {"jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"}
+_MONTH_NUMBERS = {name: number for number, name in enumerate(
+    ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), start=1)}
+# Kinds that state a year: a later month or day without one in the same stretch of text takes it.
+_YEAR_KINDS = ("iso", "numeric", "dmy", "mdy", "month", "year")
 
 
 def _numeric(phrase: str) -> date | None:
@@ -116,8 +122,8 @@ def plausible(value: date | None) -> bool:
     return value is not None and EARLIEST <= value <= LATEST
 
 
-def _resolve(kind: str, phrase: str, base: date | None) -> tuple[date | None, str]:
-    value, precision = _resolve_any(kind, phrase, base)
+def _resolve(kind: str, phrase: str, base: date | None, anchor_year: int | None = None) -> tuple[date | None, str]:
+    value, precision = _resolve_any(kind, phrase, base, anchor_year)
     if value is not None and not plausible(value):
         return None, "none"
     if value is not None and base is not None and value > base + timedelta(days=1):
@@ -125,7 +131,7 @@ def _resolve(kind: str, phrase: str, base: date | None) -> tuple[date | None, st
     return value, precision
 
 
-def _resolve_any(kind: str, phrase: str, base: date | None) -> tuple[date | None, str]:
+def _resolve_any(kind: str, phrase: str, base: date | None, anchor_year: int | None) -> tuple[date | None, str]:
     if kind == "faryear":
         return None, "none"  # a day and month with a year out of range: "June 9, 2150"
     if kind in ("iso", "dmy", "mdy"):
@@ -133,12 +139,29 @@ def _resolve_any(kind: str, phrase: str, base: date | None) -> tuple[date | None
     if kind == "numeric":
         return _numeric(phrase), "day"
     if kind in ("dm", "md"):
+        if anchor_year is not None:  # "In 2014 ... on June 9": the year the sentence gave
+            return _parse(f"{phrase} {anchor_year}", None), "day"
         if base is None:
             return None, "none"
         found = _parse(phrase, base)
         if found and found > base:  # "on June 9" in a January report means last June
             found = _parse(f"{phrase} {base.year - 1}", None)
         return found, "day"
+    if kind == "year":
+        if phrase.startswith("late"):
+            return None, "none"  # as with "late June": no day we could honestly give
+        year = int(phrase[-4:])
+        if base is not None and year >= base.year:
+            return None, "none"  # "retaken in 2017" in a 2017 report: the report date is nearer than 1 January
+        return date(year, 1, 1), "year"
+    if kind == "baremonth":
+        if phrase.startswith("late") or (base is None and anchor_year is None):
+            return None, "none"
+        month = _MONTH_NUMBERS[re.sub(r"^(?:early|mid)[\s-]*", "", phrase)[:3]]
+        if anchor_year is not None:  # "changed hands in 2014: rebels took it in March"
+            return date(anchor_year, month, 1), "month"
+        year = base.year if month <= base.month else base.year - 1  # "in March" in a June report: this March
+        return date(year, month, 1), "month"
     if kind == "month":
         if re.match(r"(?:late|the end of)\b", phrase):
             return None, "none"  # "by the end of June" is not June 1st, and no day is known
@@ -180,10 +203,13 @@ def find_dates(folded: str, base: date | None, start: int = 0, end: int | None =
     [datetime.date(2014, 6, 22)]
     """
     found = []
+    anchor_year = None
     for match in DATE_PATTERN.finditer(folded, start, len(folded) if end is None else end):
         kind = match.lastgroup
-        value, precision = _resolve(kind, match.group(kind).strip(" -"), base)
+        value, precision = _resolve(kind, match.group(kind).strip(" -"), base, anchor_year)
         found.append(DateMention(match.start(), match.end(), kind, value, precision))
+        if kind in _YEAR_KINDS and value is not None:
+            anchor_year = value.year
     return found
 
 

@@ -18,12 +18,15 @@ from geodata.claims import Claim
 from geodata.gazetteer import Gazetteer, Place
 from geodata.names import fold
 
-EXTRACTOR_VERSION = "0.1.0"
+EXTRACTOR_VERSION = "0.2.0"  # recorded in every claim and export; bump when rules change what is extracted
 
 _BASE_CONFIDENCE = {"party": 0.9, "generic": 0.75, "unknown": 0.55}
 _DISAMBIGUATE_AFTER = re.compile(r"^\s*(?:border\s+)?(?P<word>crossing|post|checkpoint|gate|province|governorate)")
+# Between a place and the "which" that refers to it: "Rabia, which", "the Rabia border crossing, which".
+_RELATIVE_GAP = re.compile(
+    r"(?:\s|,|\b(?:border|crossing|crossings|post|point|checkpoint|gate|terminal|town|city|province|governorate|itself)\b)*$")
 _DATE_RANK = {"iso": 0, "numeric": 0, "dmy": 0, "mdy": 0, "dm": 0, "md": 0, "weekday": 1, "yesterday": 1, "today": 1,
-              "ago": 1, "month": 2}
+              "ago": 1, "month": 2, "baremonth": 2, "year": 3}
 
 
 def report_id_of(text: str) -> str:
@@ -132,6 +135,10 @@ class Extractor:
             items.append(control.Item("date", mention.start, mention.end, mention))
         items.sort(key=lambda i: (i.start, -i.end))
         self._resolve_possessives(items)
+        for item in items:
+            if item.kind == "generic" and item.data == "speaker":
+                speaker = _speaker(item, folded, mentions)
+                item.kind, item.data = (speaker.kind, speaker.targets[0]) if speaker else ("unresolved", None)
         # An aggregate phrase contains country names and "crossings": keep only the aggregate.
         spans = [(i.start, i.end) for i in items if i.kind == "aggregate"]
         return [i for i in items if i.kind == "aggregate" or i.kind == "date"
@@ -174,8 +181,10 @@ class Extractor:
     def _resolve_references(self, items, folded, history, resolved, sentence_start) -> None:
         """Give each reference item the places it points back to; extend the history."""
         group: list[_Resolved] = []
-        cursor = None
+        cursor = last_end = None
         for item in items:
+            if item.kind in ("place", "ref"):
+                last_end, previous_end = item.end, last_end
             if item.kind == "place":
                 entries = [_Resolved(self.gazetteer.places[pid], side or control.side_before(
                     folded, item.start, self._adjectives), False) for pid, side in item.data]
@@ -194,8 +203,11 @@ class Extractor:
                 if group:
                     history.append(group)
                     group = []
+                # "the capital and its airport, which remain ...": "which" names what stands just before it
+                far = item.extra["text"] == "which" and (
+                    previous_end is None or not _RELATIVE_GAP.match(folded, previous_end, item.start))
                 cursor = None
-                resolved[item.start] = self._resolve_reference(item, history, sentence_start)
+                resolved[item.start] = [] if far else self._resolve_reference(item, history, sentence_start)
                 if resolved[item.start] and item.sub in ("definite", "pronoun"):
                     history.append(resolved[item.start])
         if group:
@@ -255,8 +267,11 @@ class Extractor:
         role = agent.data.removeprefix("adj-")
         country = side or place.countries[0]
         chosen = None
-        if role == "armed-group" and len(context["armed_groups"]) == 1:
+        if role in ("armed-group", "rebel") and len(context["armed_groups"]) == 1:
             chosen = next(iter(context["armed_groups"]))
+        elif role == "rebel" and not context["armed_groups"] and "SY" in ((side,) if side else place.countries) \
+                and "syrian-opposition" in self.gazetteer.parties:
+            chosen = "syrian-opposition"  # "rebels" at a Syrian place with no named group: the opposition
         elif role == "state":
             chosen = self.gazetteer.countries[country].government_party if country in self.gazetteer.countries else None
         elif role == "kurdish":
@@ -318,8 +333,8 @@ class Extractor:
                     confidence -= 0.05
                 if found.hedged:
                     confidence -= 0.2
-                if precision == "month":
-                    confidence -= 0.05
+                if precision in ("month", "year"):
+                    confidence -= 0.05 if precision == "month" else 0.1
                 start, end = sentence
                 if target.via_reference and target.antecedent_start is not None \
                         and target.antecedent_start < start and place_item.kind != "aggregate":
@@ -334,6 +349,31 @@ class Extractor:
                     extractor_version=EXTRACTOR_VERSION, construction=found.rule,
                 ))
         return out
+
+
+_QUOTE_MARKS = "\"“”«»"
+_SPEECH_VERB = re.compile(r"\b(?:said|says|say|told|tells|added|announced|declared|stated|insisted|claimed|wrote)\b")
+
+
+def _speaker(item, folded: str, mentions: list[Mention]) -> Mention | None:
+    """Who "we" and "our forces" are in a quotation: the party that says it.
+
+    ``"We have liberated P," a PMF commander told TV`` or ``The PMF said: "We hold P"``. Outside a
+    quotation (or with no party saying it) "we" is nobody we can name.
+    """
+    closing = next((i for i in range(item.end, min(len(folded), item.end + 400)) if folded[i] in _QUOTE_MARKS), None)
+    opening = next((i for i in range(item.start - 1, max(-1, item.start - 400), -1) if folded[i] in _QUOTE_MARKS), None)
+    if closing is None or opening is None:
+        return None
+    holders = [m for m in mentions if m.kind in ("party", "generic") and m.targets[0] not in ("speaker", "possessive")
+               and not m.targets[0].startswith("adj-")]
+    after = [m for m in holders if closing < m.start < closing + 120 and "." not in folded[closing:m.start].rstrip(".")]
+    if after and _SPEECH_VERB.search(folded, closing, min(len(folded), after[0].end + 60)):
+        return after[0]
+    before = [m for m in holders if opening - 120 < m.end <= opening]
+    if before and _SPEECH_VERB.search(folded, before[-1].end, opening):
+        return before[-1]
+    return None
 
 
 def _speech_date(item, folded, clause_start) -> bool:

@@ -52,3 +52,22 @@ def test_dateline_needs_a_year_and_the_top_of_the_text():
     assert dateline_date("baghdad, june 23, 2014 (afp) - militants seized the crossing.") == MONDAY
     assert dateline_date("baghdad, june 23 (afp) - militants seized the crossing.") is None
     assert dateline_date("x" * 400 + " june 23, 2014") is None
+
+
+def test_month_without_year_takes_the_year_the_sentence_named():
+    found = find_dates("it changed hands in 2014: rebels took it in march and lost it in june", None)
+    assert [(m.kind, m.value, m.precision) for m in found] == [
+        ("year", date(2014, 1, 1), "year"), ("baremonth", date(2014, 3, 1), "month"),
+        ("baremonth", date(2014, 6, 1), "month")]
+
+
+def test_month_without_year_is_the_latest_one_not_after_the_report():
+    assert [m.value for m in find_dates("captured in march", date(2015, 6, 1))] == [date(2015, 3, 1)]
+    assert [m.value for m in find_dates("captured in september", date(2015, 6, 1))] == [date(2014, 9, 1)]
+
+
+def test_a_year_alone_is_a_date_only_before_the_report_year():
+    assert [m.value for m in find_dates("seized in 2014", date(2017, 5, 1))] == [date(2014, 1, 1)]
+    assert [m.value for m in find_dates("retaken in 2017", date(2017, 11, 5))] == [None]
+    assert [m.value for m in find_dates("retaken in late 2017", None)] == [None]
+    assert find_dates("the 2014 offensive; in may they may return", None)[0].value is None
