@@ -36,7 +36,7 @@ VERB_PATTERNS: dict[str, str] = {
         |(?:kept|keep|keeps|keeping|maintain(?:ed|s|ing)?|retain(?:ed|s|ing)?|exercis(?:ed|es?|ing)|have|has|had|with)\s+{_CONTROL_OF}
         |holds?|holding|held|controls?|controlled|controlling|retain(?:ed|s|ing)?|mann?(?:ed|s|ing)|man(?=\s+the\b)|runs|running|administer(?:ed|s|ing)?
         |dominat(?:ed|es?|ing)""",
-    "fell": r"""f[ae]ll(?:en|s|ing)?\s+(?:(?:almost|nearly|quickly|swiftly|entirely|completely|fully|largely|mostly|back)\s+){0,2}(?:in)?to(?!\s+the\s+ground)|(?:was|were|been|is|are)\s+(?:(?:later|then|soon|\w+ly)\s+)?lost\s+to|(?:c[ao]me?s?|coming|fell|f[ae]ll(?:en|s|ing)?)\s+under(?:\s+the)?(?:\s+(?:full|total|firm|complete))?(?:\s+control\s+of)?|pass(?:ed|es)?\s+(?:in)?to
+    "fell": r"""f[ae]ll(?:en|s|ing)?\s+(?:(?:almost|nearly|quickly|swiftly|entirely|completely|fully|largely|mostly|back)\s+){0,2}(?:in)?to(?!\s+the\s+ground)|(?:was|were|been|is|are)\s+(?:(?:later|then|soon|\w+ly)\s+)?lost\s+to|(?:c[ao]me?s?|coming|fell|f[ae]ll(?:en|s|ing)?)\s+under(?:\s+the)?(?:\s+(?:full|total|firm|complete))?(?:\s+control\s+of)?|pass(?:ed|es)?\s+(?:from\s+[^,.;]{1,60}?\s+)?(?:in)?to
         |(?:was|were|been|is|are|being)\s+(?:handed|turned|transferred)\s+(?:over\s+|back\s+)?to|reverted\s+to|returned\s+to""",
     "heldby": rf"""(?:held|controlled|run|manned|administered|dominated|retained)\s+by|in\s+the\s+hands\s+of|under\s+the\s+(?:\w+\s+)?control\s+of
         |in\s+{_CONTROL_OF}\s+of|under\s+(?:the\s+)?(?:full\s+|total\s+|firm\s+)?control\s+of|remain(?:ed|s)?\s+with""",
@@ -534,6 +534,9 @@ def attributions(items: list[Item], folded: str, context: list[Item] | None = No
             if agent is not None and patients and agent.start not in framed_parties:
                 found.extend(Attribution(f"passive-{sub}", verb, tuple(patients), party, hedged=hedged)
                              for party in _coordinated_after(items, agent, folded))
+                # "captured by A in June 2015 and by B in October 2019": B is a later event, dated from its "by"
+                for later_verb, party in _later_agents(items, agent, folded):
+                    found.append(Attribution(f"passive-{sub}", later_verb, tuple(patients), party, hedged=hedged))
             continue
         if sub == "expel":
             for item in items[index + 1:]:
@@ -568,6 +571,11 @@ def attributions(items: list[Item], folded: str, context: list[Item] | None = No
         if respectively and len(agents) == len(objects) > 1:
             found.extend(Attribution(f"active-{sub}", verb, (place,), party, hedged=hedged, losers=losers)
                          for place, party in zip(objects, agents))
+            continue
+        if not respectively and len(agents) > 1 and all(a.kind == "party" for a in agents):
+            # "Peshmerga and Iraqi army units jointly man P": each named party holds it
+            found.extend(Attribution(f"active-{sub}", verb, tuple(objects), party, hedged=hedged, losers=losers)
+                         for party in agents)
             continue
         found.append(Attribution(f"active-{sub}", verb, tuple(objects), agent, hedged=hedged, losers=losers))
     return found
@@ -628,6 +636,26 @@ def _coordinated_after(items: list[Item], first: Item, folded: str) -> list[Item
             break
         parties.append(item)
     return parties
+
+
+_LATER_AGENT = re.compile(r"^[\s,]*(?:(?:led|backed|allied|forces|fighters|troops|units)\s+){0,2}[\s,]*and\s+(?:(?:later|then|again|afterwards|subsequently|finally)\s+)?(?:by|to)\s+(?:the\s+)?$")
+
+
+def _later_agents(items: list[Item], first: Item, folded: str) -> list[tuple[Item, Item]]:
+    """Parties after ``first`` in "... by A in 2015 and (then) by B" / "to A ... and then to B"."""
+    found, previous = [], first
+    for item in items[items.index(first) + 1:]:
+        if item.kind == "verb":
+            break
+        if not _is_party(item):
+            continue
+        gap = _without_dates(items, folded, previous.end, item.start)
+        gap = re.sub(r"\b(?:\w+\s+(?:years?|months?|weeks?|days?)\s+later|later)\s*(?=,?\s*and\b)", " ", gap)
+        if _LATER_AGENT.match(gap):
+            word = folded.rindex(" by " if " by " in gap else " to ", previous.end, item.start) + 1
+            found.append((Item("verb", word, word + 2, sub="later"), item))
+        previous = item
+    return found
 
 
 def _blank(folded: str, start: int, end: int, spans: list[Item]) -> str:

@@ -292,7 +292,7 @@ class Extractor:
         earlier_verb = any(i.kind == "verb" and i.sub != "nominal" and scope_start < i.start
                            and i.end <= found.verb.start and not any(start < i.start for start in places_before)
                            for i in items)
-        if earlier_verb:
+        if earlier_verb or found.verb.sub == "later":  # "... and later by B": B's date follows its "by"
             scope_start = max(scope_start, found.verb.start)
         candidates = []
         for item in items:
