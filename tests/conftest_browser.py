@@ -126,6 +126,15 @@ def served(db: Path, log: Path, timeout: float = 90.0, extra: tuple[str, ...] = 
                 process.wait()
 
 
+@contextmanager
+def dashboard_on_test_store(tmp_path_factory, extractor, name: str, out: Path):
+    """The dashboard on a free port over a store the extractor filled from the test reports."""
+    db = build_store(tmp_path_factory.mktemp(name) / "store.db", extractor)
+    out.mkdir(parents=True, exist_ok=True)
+    with served(db, out / "server.log") as url:
+        yield url
+
+
 @pytest.fixture(scope="module")
 def chromium() -> Path:
     """Debian's Chromium (required under CI; skipped elsewhere when missing)."""

@@ -19,8 +19,7 @@ from conftest_browser import (
     LATEST,
     XSS_PLACE,
     XSS_SENTENCE_START,
-    build_store,
-    served,
+    dashboard_on_test_store,
 )
 
 pytestmark = pytest.mark.browser
@@ -33,11 +32,7 @@ TIMEOUT = 30_000  # ms; a rerun takes well under a second here, the first page l
 
 @pytest.fixture(scope="module")
 def server(chromium, tmp_path_factory, extractor):
-    """The dashboard on a free port over a store the extractor filled from the test reports."""
-    folder = tmp_path_factory.mktemp("browser")
-    db = build_store(folder / "store.db", extractor)
-    OUT.mkdir(parents=True, exist_ok=True)
-    with served(db, OUT / "server.log") as url:
+    with dashboard_on_test_store(tmp_path_factory, extractor, "browser", OUT) as url:
         yield url
 
 

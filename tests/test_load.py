@@ -25,7 +25,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from conftest_browser import CHROMIUM, CHROMIUM_ARGS, DATES, build_store, served
+from conftest_browser import CHROMIUM, CHROMIUM_ARGS, DATES, dashboard_on_test_store
 
 pytestmark = pytest.mark.browser
 
@@ -64,10 +64,7 @@ def p95(values: list[float]) -> float:
 
 @pytest.fixture(scope="module")
 def server(chromium, tmp_path_factory, extractor):
-    folder = tmp_path_factory.mktemp("load")
-    db = build_store(folder / "store.db", extractor)
-    OUT.mkdir(parents=True, exist_ok=True)
-    with served(db, OUT / "server.log") as url:
+    with dashboard_on_test_store(tmp_path_factory, extractor, "load", OUT) as url:
         yield url
 
 
@@ -265,16 +262,6 @@ def test_real_browsers_move_the_slider_at_the_same_time(server):
 
 
 # -- uploads -----------------------------------------------------------------------------------
-@pytest.fixture(scope="module")
-def browser(chromium):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path=str(chromium), args=CHROMIUM_ARGS)
-        yield instance
-        instance.close()
-
-
 def _upload_page(browser, base: str):
     context = browser.new_context(viewport={"width": 1440, "height": 1000})
     context.set_default_timeout(30_000)
