@@ -241,10 +241,7 @@ _PARTIAL = re.compile(r"\b(?:(?:large|small|some|several|many|other)\s+)?(?:part
 
 def _without_dates(items: list[Item], folded: str, start: int, end: int) -> str:
     """The text between two offsets with date phrases blanked ("took P on June 21 and Q")."""
-    gap = folded[start:end]
-    for item in items:
-        if item.kind == "date" and start <= item.start and item.end <= end:
-            gap = gap[:item.start - start] + " " * (item.end - item.start) + gap[item.end - start:]
+    gap = _blank(folded, start, end, items, "date")
     return re.sub(r"\b(?:on|in|late|early)\s+(?=\s*(?:and|,|$))", " ", gap)
 
 
@@ -386,10 +383,8 @@ def _agent_after(items: list[Item], index: int, folded: str, pattern: re.Pattern
         if item.kind == "verb":
             return None
         if _is_party(item):
-            gap = _gap(folded, cursor, item.start)
-            for other in items[index + 1:]:  # "handed over to Iraqi federal troops": the country qualifies the party
-                if other.kind == "country" and cursor <= other.start and other.end <= item.start:
-                    gap = gap[:other.start - cursor] + " " * (other.end - other.start) + gap[other.end - cursor:]
+            # "handed over to Iraqi federal troops": the country qualifies the party
+            gap = _blank(folded, cursor, item.start, items[index + 1:], "country")
             if pattern.match(gap):
                 return item
             if re.search(r"\bfrom\s+(?:the\s+)?$", _gap(folded, cursor, item.start)):
@@ -614,9 +609,8 @@ def _coordinated_parties(items: list[Item], last: Item, folded: str) -> list[Ite
     for item in reversed(items[:position]):
         if item.kind == "country":
             continue  # "Turkish troops and allied Syrian fighters": the adjective qualifies the noun
-        countries = [c for c in items if c.kind == "country" and item.end <= c.start and c.end <= parties[0].start]
         if _is_party(item) and re.match(r"^(?:\s|,|\band\b|\bthe\b|\ballied\b|\bits\b|\btheir\b)*$",
-                                        _blank(folded, item.end, parties[0].start, countries)):
+                                        _blank(folded, item.end, parties[0].start, items, "country")):
             parties.insert(0, item)
         else:
             break
@@ -629,9 +623,8 @@ def _coordinated_after(items: list[Item], first: Item, folded: str) -> list[Item
     for item in items[items.index(first) + 1:]:
         if item.kind == "country":
             continue
-        countries = [c for c in items if c.kind == "country" and parties[-1].end <= c.start and c.end <= item.start]
         if not (_is_party(item) and re.match(r"^(?:\s|,|\band\b|\bthe\b|\ballied\b|\bas\s+well\s+as\b|\balong\s+with\b)*$",
-                                             _blank(folded, parties[-1].end, item.start, countries))
+                                             _blank(folded, parties[-1].end, item.start, items, "country"))
                 and re.search(r"\band\b|\bas\s+well\s+as\b|\balong\s+with\b", folded[parties[-1].end:item.start])):
             break
         parties.append(item)
@@ -658,11 +651,12 @@ def _later_agents(items: list[Item], first: Item, folded: str) -> list[tuple[Ite
     return found
 
 
-def _blank(folded: str, start: int, end: int, spans: list[Item]) -> str:
-    """``folded[start:end]`` with the given items' text blanked out."""
-    gap = folded[start:end]
-    for span in spans:
-        gap = gap[:span.start - start] + " " * (span.end - span.start) + gap[span.end - start:]
+def _blank(folded: str, start: int, end: int, items: list[Item], kind: str) -> str:
+    """``folded[start:end]`` with the text of the items of ``kind`` inside it blanked out (same length)."""
+    gap = folded[start:end] if end >= start else ""
+    for item in items:
+        if item.kind == kind and start <= item.start and item.end <= end:
+            gap = gap[:item.start - start] + " " * (item.end - item.start) + gap[item.end - start:]
     return gap
 
 

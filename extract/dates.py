@@ -79,7 +79,7 @@ def _parse(text: str, base: date | None) -> date | None:
             year = part["year"]
         elif part["day"] and day is None:
             day = part["day"]
-        elif part["month"] and month is None and part["month"][:3] in _MONTH_ABBREVIATIONS:
+        elif part["month"] and month is None and part["month"][:3] in _MONTH_NUMBERS:
             month = part["month"][:3]
     if year is None and base is not None:
         year = str(base.year)
@@ -91,7 +91,6 @@ def _parse(text: str, base: date | None) -> date | None:
         return None
 
 
-_MONTH_ABBREVIATIONS = {"jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"}
 _MONTH_NUMBERS = {name: number for number, name in enumerate(
     ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), start=1)}
 # Kinds that state a year: a later month or day without one in the same stretch of text takes it.

@@ -21,6 +21,7 @@ from geodata.names import fold
 EXTRACTOR_VERSION = "0.2.0"  # recorded in every claim and export; bump when rules change what is extracted
 
 _BASE_CONFIDENCE = {"party": 0.9, "generic": 0.75, "unknown": 0.55}
+_PRECISION_PENALTY = {"month": 0.05, "year": 0.1}  # an event date known only to its month or year
 _DISAMBIGUATE_AFTER = re.compile(r"^\s*(?:border\s+)?(?P<word>crossing|post|checkpoint|gate|province|governorate)")
 # Between a place and the "which" that refers to it: "Rabia, which", "the Rabia border crossing, which".
 _RELATIVE_GAP = re.compile(
@@ -333,8 +334,7 @@ class Extractor:
                     confidence -= 0.05
                 if found.hedged:
                     confidence -= 0.2
-                if precision in ("month", "year"):
-                    confidence -= 0.05 if precision == "month" else 0.1
+                confidence -= _PRECISION_PENALTY.get(precision, 0.0)
                 start, end = sentence
                 if target.via_reference and target.antecedent_start is not None \
                         and target.antecedent_start < start and place_item.kind != "aggregate":
@@ -365,7 +365,9 @@ def _speaker(item, folded: str, mentions: list[Mention]) -> Mention | None:
     opening = next((i for i in range(item.start - 1, max(-1, item.start - 400), -1) if folded[i] in _QUOTE_MARKS), None)
     if closing is None or opening is None:
         return None
-    holders = [m for m in mentions if m.kind in ("party", "generic") and m.targets[0] not in ("speaker", "possessive")
+    near = mentions[bisect_left(mentions, opening - 120, key=lambda m: m.end):
+                    bisect_left(mentions, closing + 120, key=lambda m: m.start)]
+    holders = [m for m in near if m.kind in ("party", "generic") and m.targets[0] not in ("speaker", "possessive")
                and not m.targets[0].startswith("adj-")]
     after = [m for m in holders if closing < m.start < closing + 120 and "." not in folded[closing:m.start].rstrip(".")]
     if after and _SPEECH_VERB.search(folded, closing, min(len(folded), after[0].end + 60)):
