@@ -16,6 +16,7 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
@@ -158,20 +159,21 @@ def test_a_large_batch_is_stored_in_bounded_memory(tmp_path):
 
 
 # -- faults: a full disk, a read-only store, a corrupt file ------------------------------------
-def _mount_tmpfs(folder: Path, size: str) -> bool:
+@contextmanager
+def tmpfs(folder: Path, size: str):
+    """A small tmpfs mounted at ``folder`` for the test (needs root: skipped, or failed under CI, without)."""
     folder.mkdir()
-    return subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(folder)],
-                          capture_output=True).returncode == 0
-
-
-def _umount(folder: Path) -> None:
-    subprocess.run(["umount", "-l", str(folder)], capture_output=True)
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(folder)],
+                             capture_output=True).returncode == 0
+    require(mounted, "cannot mount a tmpfs here (needs root); see docs/reliability.md")
+    try:
+        yield folder
+    finally:
+        subprocess.run(["umount", "-l", str(folder)], capture_output=True)
 
 
 def test_a_full_disk_gives_one_clear_error_and_keeps_the_store_whole(tmp_path):
-    disk = tmp_path / "disk"
-    require(_mount_tmpfs(disk, "2m"), "cannot mount a tmpfs here (needs root); see docs/reliability.md")
-    try:
+    with tmpfs(tmp_path / "disk", "2m") as disk:
         db = disk / "store.db"
         code, _, err, _, _ = borderwatch("extract", str(jsonl(tmp_path / "first.jsonl", 20)), "--db", str(db))
         assert code == 0, err
@@ -189,14 +191,10 @@ def test_a_full_disk_gives_one_clear_error_and_keeps_the_store_whole(tmp_path):
         assert all(claims == 1 for claims in after.values())  # every report whole, with its one claim
         assert len(after) < 20 + 3000
         store.close()
-    finally:
-        _umount(disk)
 
 
 def test_a_read_only_store_gives_one_clear_error_and_is_not_changed(tmp_path):
-    disk = tmp_path / "ro"
-    require(_mount_tmpfs(disk, "16m"), "cannot mount a tmpfs here (needs root); see docs/reliability.md")
-    try:
+    with tmpfs(tmp_path / "ro", "16m") as disk:
         db = disk / "store.db"
         code, _, err, _, _ = borderwatch("extract", str(jsonl(tmp_path / "first.jsonl", 20)), "--db", str(db))
         assert code == 0, err
@@ -216,8 +214,6 @@ def test_a_read_only_store_gives_one_clear_error_and_is_not_changed(tmp_path):
         store = ClaimStore(db, create=False)
         assert store.check() == [] and store.counts()["reports"] == 20
         store.close()
-    finally:
-        _umount(disk)
 
 
 def test_a_corrupt_store_is_detected_and_reported_by_every_entry_point(tmp_path):
