@@ -606,8 +606,6 @@ def figure_dashboard(ctx: Context) -> None:
 
 def figure_browser(ctx: Context) -> None:
     """Slider move to updated markers in headless Chromium: the demo store plus claims over 2,000 places."""
-    from bench.generate import synthetic_places
-    from bench.store_build import build_store
     from dashboard.demo_data import load_demo
     from geodata.store import ClaimStore
 
@@ -616,10 +614,7 @@ def figure_browser(ctx: Context) -> None:
                     note="/usr/bin/chromium is missing (bash scripts/system-deps.sh installs it)"))
         return
     n = 20 * ctx.scale.places
-    db = ctx.workdir / "browser.db"
-    places_csv = ctx.workdir / f"places-{ctx.scale.places}.csv"
-    synthetic_places(ctx.scale.places, ctx.seed).to_csv(places_csv, index=False)
-    build_store(db, ctx.claims(n, distinct_strings=True))
+    db, places_csv = _dashboard_store(ctx, n)
     store = ClaimStore(db, create=False)
     demo = load_demo(store)
     store.close()
