@@ -16,7 +16,7 @@ import pandas as pd
 import streamlit as st
 from shapely.geometry import mapping
 
-from dashboard import filters as urlstate
+from dashboard import urlstate
 from dashboard import mapview, view
 from dashboard.app_runner import STATIC_DIR
 from dashboard.assets import install_static_assets

@@ -10,7 +10,7 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from dashboard import filters as urlstate
+from dashboard import urlstate
 from dashboard import mapview, style, view
 from dashboard.assets import offline_problems
 from geodata.export import Filters
