@@ -1,4 +1,4 @@
-"""Local copies of the JS/CSS the folium map needs, so it renders with no internet."""
+"""Local copies of the JS/CSS and the basemap the folium map needs, so it renders with no internet."""
 
 from __future__ import annotations
 
@@ -35,7 +35,7 @@ _CSS = [("leaflet_css", "leaflet.css")]
 
 
 def install_static_assets(static_dir: Path) -> list[Path]:
-    """Copy the map's JS/CSS (and Leaflet's images) from installed packages into a folder.
+    """Copy the map's JS/CSS (and Leaflet's images) from installed packages into a folder, and write the basemap.
 
     Idempotent: a file whose content is already identical is not rewritten. Writes go
     through a temporary file and a rename, so a server reading the folder never sees half
@@ -68,6 +68,9 @@ def install_static_assets(static_dir: Path) -> list[Path]:
             tmp.write_bytes(data)
             os.replace(tmp, dest)
         installed.append(dest)
+    from dashboard.basemap import write_basemap  # here: basemap itself imports this module
+
+    installed.append(write_basemap(static_dir))
     return installed
 
 

@@ -29,6 +29,7 @@ from dashboard.style import STALE_DAYS
 from geodata.export import Filters
 
 KINDS = ("crossing", "province")
+PARAMETERS = frozenset({"as_of", "from", "to", "party", "kind", "border", "map", "place", "stale"})
 MIN_ZOOM, MAX_ZOOM = 2, 18
 
 
@@ -70,7 +71,7 @@ def _date(value: str, name: str, problems: list[str]) -> date | None:
     try:
         return date.fromisoformat(value)
     except ValueError:
-        problems.append(f"{name}={value!r} is not a YYYY-MM-DD date; ignored")
+        problems.append(f"{name}={_quoted(value)} is not a YYYY-MM-DD date; ignored")
         return None
 
 
@@ -79,13 +80,14 @@ def _choices(value: str, name: str, known: Collection[str] | None, problems: lis
     if known is not None:
         unknown = [v for v in items if v not in known]
         if unknown:
-            problems.append(f"{name}: unknown {', '.join(map(repr, unknown))}; ignored")
+            problems.append(f"{name}: unknown {', '.join(map(_quoted, unknown))}; ignored")
         items = [v for v in items if v in known]
     return tuple(dict.fromkeys(items))
 
 
 def parse_params(params: Mapping[str, str | Sequence[str]], *, parties: Collection[str] | None = None,
-                 borders: Collection[str] | None = None) -> tuple[View, list[str]]:
+                 borders: Collection[str] | None = None,
+                 places: Collection[str] | None = None) -> tuple[View, list[str]]:
     """Read a view from URL query parameters, dropping what cannot be used.
 
     A shared link may be old or hand-edited, so a bad value never stops the page: it is left
@@ -95,13 +97,14 @@ def parse_params(params: Mapping[str, str | Sequence[str]], *, parties: Collecti
     ----------
     params : mapping
         Query parameters, e.g. ``st.query_params.to_dict()``.
-    parties, borders : collection of str, optional
-        The known party ids and border codes; others are dropped. ``None`` accepts anything.
+    parties, borders, places : collection of str, optional
+        The known party ids, border codes and place ids; others are dropped. ``None`` accepts anything.
 
     Returns
     -------
     (View, list of str)
-        The view and one message per ignored value.
+        The view and one message per parameter that could not be used (plain text: show it as
+        text, it quotes what the link said).
 
     Examples
     --------
@@ -132,7 +135,7 @@ def parse_params(params: Mapping[str, str | Sequence[str]], *, parties: Collecti
             center, zoom = (lat, lon), int(level)
             View(center=center, zoom=zoom)  # range check
         except ValueError:
-            problems.append(f"map={get['map']!r} is not 'latitude,longitude,zoom' on the map; ignored")
+            problems.append(f"map={_quoted(get['map'])} is not 'latitude,longitude,zoom' on the map; ignored")
             center, zoom = None, None
     stale = STALE_DAYS
     if get.get("stale"):
@@ -141,10 +144,54 @@ def parse_params(params: Mapping[str, str | Sequence[str]], *, parties: Collecti
             if stale < 1:
                 raise ValueError
         except ValueError:
-            problems.append(f"stale={get['stale']!r} is not a positive number of days; ignored")
+            problems.append(f"stale={_quoted(get['stale'])} is not a positive number of days; ignored")
             stale = STALE_DAYS
     place = get.get("place") or None
+    if place is not None and places is not None and place not in places:
+        problems.append(f"place={_quoted(place)} is not a known place; ignored")
+        place = None
+    unknown = sorted(k for k in set(get) - PARAMETERS if not k.startswith("embed"))  # embed*: Streamlit's own
+    if unknown:
+        problems.append(f"unknown parameter{'s' if len(unknown) > 1 else ''} "
+                        f"{', '.join(_quoted(k) for k in unknown)}; ignored")
     return View(filters, center, zoom, place, stale), problems
+
+
+def _quoted(value: str, limit: int = 60) -> str:
+    """A value from a link, quoted and cut short for a message."""
+    return repr(value if len(value) <= limit else value[:limit] + "…")
+
+
+def bound_dates(view: View, first: date, last: date) -> tuple[View, list[str]]:
+    """The view with its dates inside the store's dates (``first`` .. ``last``), and what was moved.
+
+    A link from another store, or an old one, may name dates the timeline does not cover: the
+    slider and the date inputs only take dates between the first and the last report.
+
+    Examples
+    --------
+    >>> v, moved = bound_dates(View(Filters(date_from=date(1980, 1, 1))), date(2014, 6, 15), date(2017, 11, 5))
+    >>> v.filters.date_from, moved
+    (datetime.date(2014, 6, 15), ['from=1980-01-01 is before the first report (2014-06-15); the timeline starts there'])
+    """
+    f, moved = view.filters, []
+    values = {}
+    for name, key in (("as_of", "as_of"), ("from", "date_from"), ("to", "date_to")):
+        value = getattr(f, key)
+        if value is None:
+            continue
+        if value < first:
+            values[key] = first
+            moved.append(f"{name}={value.isoformat()} is before the first report ({first.isoformat()}); "
+                         "the timeline starts there")
+        elif value > last:
+            values[key] = last
+            if name != "as_of":  # a date after the last report shows the latest state: nothing to say
+                moved.append(f"{name}={value.isoformat()} is after the last report ({last.isoformat()}); "
+                             "the timeline ends there")
+    if not values:
+        return view, []
+    return replace(view, filters=replace(f, **values)), moved
 
 
 def to_params(view: View) -> dict[str, str]:

@@ -1,8 +1,8 @@
-"""From as-of state, filters and viewport to what the page shows: markers, escaped popups, tables, exports (pure).
+"""From as-of state, claims, filters and viewport to what the page shows (pure): markers, the changes
+of control, the timeline's histogram and steps, the viewport, tables and exports.
 
-Everything here takes values and returns values; :mod:`dashboard.app` does the reading,
-the widgets and the drawing. Every string that comes from a report (evidence, source, url,
-title) is HTML-escaped here, before it reaches a popup, the detail panel or a table.
+Everything here takes values and returns values; :mod:`dashboard.app` does the reading and the
+widgets, :mod:`dashboard.markup` writes the HTML.
 """
 
 from __future__ import annotations
@@ -10,68 +10,17 @@ from __future__ import annotations
 import io
 import json
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from html import escape
-from pathlib import PurePath
-from urllib.parse import urlsplit
 
 import pandas as pd
 
+from dashboard import markup
 from dashboard.style import STALE_DAYS, MarkerStyle, is_stale, marker_style, party_colour
-from geodata.export import Filters, filter_state, to_geojson, validate_bbox
+from geodata.export import Filters, filter_state, to_geojson, validate_bbox, write_export
 
 TILE_SIZE = 256
-MAX_EVIDENCE = 3  # sentences in a popup; the detail panel shows all the state's sources
-
-
-# -- escaping --------------------------------------------------------------------------------
-def escape_text(value) -> str:
-    """HTML-escape report text so it shows as text wherever it lands.
-
-    Beyond :func:`html.escape`, the backtick, dollar sign and backslash become character
-    references too: folium puts popup HTML inside a JavaScript template literal, where
-    ``${...}`` would run and a backslash would start an escape.
-
-    Examples
-    --------
-    >>> escape_text('<img src=x onerror="alert(1)"> ${x} `y`')
-    '&lt;img src=x onerror=&quot;alert(1)&quot;&gt; &#36;{x} &#96;y&#96;'
-    """
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return ""
-    text = escape(str(value), quote=True)
-    return text.replace("\\", "&#92;").replace("`", "&#96;").replace("$", "&#36;")
-
-
-def safe_url(url) -> str | None:
-    """The url if it is an ``http``/``https`` address with a host, else ``None``.
-
-    Examples
-    --------
-    >>> safe_url("https://example.org/a?b=1"), safe_url("javascript:alert(1)")
-    ('https://example.org/a?b=1', None)
-    """
-    if not isinstance(url, str) or not url.strip():
-        return None
-    url = url.strip()
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return None
-    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
-        return None
-    return url
-
-
-def link_html(url, text: str | None = None) -> str:
-    """An escaped link to an http(s) url, or the escaped text alone when the url is not one."""
-    good = safe_url(url)
-    label = escape_text(text if text is not None else (good or ""))
-    if good is None:
-        return label
-    return f'<a href="{escape_text(good)}" target="_blank" rel="noopener noreferrer">{label}</a>'
 
 
 # -- state for the map -----------------------------------------------------------------------
@@ -94,11 +43,15 @@ def complete_state(state: pd.DataFrame, places: Mapping, parties: Mapping) -> pd
     known = out["place_id"].map(places.get)
     for column, attribute in (("lat", "lat"), ("lon", "lon"), ("place", "name"), ("kind", "kind")):
         from_gazetteer = known.map(lambda p, a=attribute: getattr(p, a) if p is not None else None)
-        if column in ("lat", "lon"):
+        if column not in out.columns:
+            out[column] = from_gazetteer
+        elif column in ("lat", "lon"):
             out[column] = pd.to_numeric(out[column], errors="coerce").fillna(pd.to_numeric(from_gazetteer))
         else:
             out[column] = from_gazetteer.where(from_gazetteer.notna(), out[column])
     out["border"] = known.map(lambda p: p.border if p is not None else "")
+    if "party_label" not in out.columns:
+        out["party_label"] = out["party"]
     out["party_label"] = [parties[p].label if p in parties else label
                           for p, label in zip(out["party"], out["party_label"])]
     return out[out["lat"].notna() & out["lon"].notna()].reset_index(drop=True)
@@ -119,7 +72,7 @@ def visible_places(state: pd.DataFrame, filters: Filters, borders_of: Mapping[st
 
 @dataclass(frozen=True)
 class MapFeature:
-    """One place as the map draws it; ``tooltip`` and ``popup`` are escaped HTML."""
+    """One place as the map draws it; ``tooltip``, ``popup`` and ``label`` are escaped HTML."""
 
     place_id: str
     name: str
@@ -132,69 +85,16 @@ class MapFeature:
     style: MarkerStyle
     tooltip: str
     popup: str
+    label: str = ""
     outline: dict | None = None  # a province's boundary (GeoJSON geometry) when a boundary file is set
+    rank: int = 0  # label priority when labels collide: lower wins
 
 
-def status_line(row: Mapping, label_of: Mapping[str, str]) -> str:
-    """One line saying who holds the place and since when (plain text, not escaped).
-
-    Examples
-    --------
-    >>> status_line({"status": "controls", "party": "isil", "since": date(2014, 6, 21)},
-    ...             {"isil": "Islamic State (ISIL)"})
-    'Held by Islamic State (ISIL) since 2014-06-21'
-    """
-    label = label_of.get(row["party"], row.get("party_label") or row["party"])
-    since = row.get("since")
-    since_text = f" since {since.isoformat()}" if isinstance(since, date) else ""
-    if row["status"] == "contested":
-        names = [label_of.get(p, p) for p in (row.get("parties") or [])]
-        return f"Contested ({' vs '.join(names) or label}); latest report {_iso(row.get('latest'))}"
-    if row["status"] == "not-government":
-        return f"Outside government control{since_text}"
-    return f"Held by {label}{since_text}"
-
-
-def _iso(value) -> str:
-    return value.isoformat() if isinstance(value, date) else (str(value) if value else "?")
-
-
-def evidence_html(sources: Sequence[Mapping], label_of: Mapping[str, str], limit: int | None = None) -> str:
-    """The claims behind a state as an escaped HTML list: sentence, holder, source, dates, link."""
-    items = []
-    for source in list(sources or [])[:limit]:
-        name = source.get("source") or "unknown source"
-        dates = f"report {escape_text(source.get('report_date') or '?')}"
-        if source.get("event_date") and source.get("event_date") != source.get("report_date"):
-            dates += f", event {escape_text(source.get('event_date'))}"
-        holder = label_of.get(source.get("party"), source.get("party") or "")
-        link = link_html(source.get("url"), "link") if safe_url(source.get("url")) else ""
-        says = {"controls": holder, "contested": f"contested ({holder})",
-                "not-government": "outside government control"}.get(source.get("status"), holder)
-        items.append(
-            '<li class="bw-evidence" style="margin-bottom:6px">'
-            f'<q class="bw-sentence">{escape_text(source.get("evidence"))}</q><br>'
-            f"<small>{escape_text(name)} · {dates} · says: {escape_text(says)}"
-            f'{" · " + link if link else ""}</small></li>')
-    if not items:
-        return "<p><em>No evidence stored.</em></p>"
-    return f'<ul style="padding-left:18px;margin:4px 0">{"".join(items)}</ul>'
-
-
-def details_html(row: Mapping, label_of: Mapping[str, str], limit: int | None = None) -> str:
-    """Escaped HTML for one place: name, kind, status and since, then the evidence sentences."""
-    kind = row.get("kind") or ""
-    border = row.get("border") or ""
-    where = f"{kind}{', ' + border if border else ''}"
-    facts = (f"last report {escape_text(_iso(row.get('last_report')))} "
-             f"({escape_text(row.get('staleness_days'))} days before the as-of date), "
-             f"{escape_text(row.get('n_reports'))} report(s) for the current holder")
-    return (f'<div class="bw-details" data-place="{escape_text(row["place_id"])}">'
-            f'<b class="bw-name">{escape_text(row.get("place"))}</b> '
-            f'<small>({escape_text(where)})</small><br>'
-            f'<span class="bw-status">{escape_text(status_line(row, label_of))}</span><br>'
-            f"<small>{facts}</small>"
-            f"{evidence_html(row.get('sources') or [], label_of, limit)}</div>")
+def side_parties(row: Mapping) -> list[str]:
+    """Each side's holder of a crossing, west to east, when the state gives them per side."""
+    sides = row.get("side_holders") or []
+    ordered = sorted(sides, key=lambda s: (s.get("lon") is None, s.get("lon") or 0.0))
+    return [s.get("party") for s in ordered]
 
 
 def map_features(state: pd.DataFrame, colours: Mapping[str, str], label_of: Mapping[str, str],
@@ -208,7 +108,7 @@ def map_features(state: pd.DataFrame, colours: Mapping[str, str], label_of: Mapp
     colours, label_of : mapping
         Party id -> colour, party id -> label.
     stale_days : int
-        Places whose last report is older than this are faded.
+        Places whose last report is older than this are drawn as stale.
     outlines : mapping, optional
         Province id -> GeoJSON geometry, drawn as a filled polygon under the province's marker.
     """
@@ -218,13 +118,14 @@ def map_features(state: pd.DataFrame, colours: Mapping[str, str], label_of: Mapp
     for row in ordered.to_dict("records"):
         stale = is_stale(row.get("staleness_days"), stale_days)
         style = marker_style(row["kind"], row["status"], row["party"], colours,
-                             parties=row.get("parties") or (), stale=stale)
-        tooltip = (f"<b>{escape_text(row['place'])}</b><br>"
-                   f"{escape_text(status_line(row, label_of))}")
+                             parties=row.get("parties") or (), stale=stale, sides=side_parties(row))
+        # Labels: crossings before provinces, then fresh news before old, then by name.
+        rank = (0 if row["kind"] == "crossing" else 2) + (1 if stale else 0)
         features.append(MapFeature(
             place_id=row["place_id"], name=row["place"], kind=row["kind"], lat=float(row["lat"]),
             lon=float(row["lon"]), party=row["party"], status=row["status"], stale=stale, style=style,
-            tooltip=tooltip, popup=details_html(row, label_of, MAX_EVIDENCE),
+            tooltip=markup.tooltip_html(row, label_of), popup=markup.popup_html(row, label_of),
+            label=markup.label_html(row["place"]), rank=rank,
             outline=outlines.get(row["place_id"]) if row["kind"] == "province" else None))
     return features
 
@@ -235,10 +136,167 @@ def legend_parties(state: pd.DataFrame, parties: Mapping) -> list[tuple[str, str
     if "parties" in state.columns:
         for names in state.loc[state["status"].eq("contested"), "parties"]:
             shown.update(names or [])
+    if "side_holders" in state.columns:
+        for sides in state["side_holders"]:
+            shown.update(s.get("party") for s in (sides or []) if isinstance(s, Mapping))
+    shown.discard(None)
     order = list(parties)
     colours = {k: v.colour for k, v in parties.items()}
     return [(parties[p].label if p in parties else p, party_colour(p, colours))
             for p in sorted(shown, key=lambda p: (order.index(p) if p in order else len(order), p))]
+
+
+# -- changes of control ------------------------------------------------------------------------
+CHANGE_COLUMNS = ["date", "date_text", "place_id", "from_party", "party", "status", "source", "report_date",
+                  "evidence", "url", "is_correction"]
+
+
+def change_runs(claims: pd.DataFrame) -> pd.DataFrame:
+    """Every start of a run of one holder, per place, with the holder before it and the claim that began it.
+
+    ``claims`` is :func:`geodata.timeline.prepare`'s frame; computed once per store version. The
+    first run of a place has no ``from_party`` (its first report).
+    """
+    needed = {"run", "run_start", "day_party", "day_status", "backs_run", "effective", "place_id"}
+    if claims is None or claims.empty or not needed <= set(claims.columns):
+        return pd.DataFrame(columns=CHANGE_COLUMNS)
+    starts = claims[claims["backs_run"].to_numpy(dtype=bool) & claims["effective"].eq(claims["run_start"]).to_numpy()]
+    if "is_correction" in starts.columns:  # a correction that starts a run is the reason for it
+        starts = starts.sort_values(["run", "is_correction"], ascending=[True, False], kind="mergesort")
+    first = starts.drop_duplicates("run", keep="first").sort_values(["place_id", "run_start"], kind="mergesort")
+    out = pd.DataFrame({
+        "date": pd.to_datetime(first["run_start"]).dt.date.to_numpy(),
+        "place_id": first["place_id"].to_numpy(),
+        "party": first["day_party"].to_numpy(),
+        "status": first["day_status"].to_numpy(),
+        "from_party": first.groupby("place_id")["day_party"].shift().to_numpy(),
+    })
+    for column in ("source", "report_date", "event_date", "evidence", "url", "is_correction"):
+        out[column] = first[column].to_numpy() if column in first.columns else None
+    out["date_text"] = [_date_text(d, e, r) for d, e, r in zip(out["date"], out["event_date"], out["report_date"])]
+    return out[CHANGE_COLUMNS]
+
+
+def _date_text(day: date, event_date, report_date) -> str:
+    """A change's date as precise as the claim is: the event's day, or "by" the report's date."""
+    if isinstance(event_date, date) or (isinstance(event_date, str) and event_date):
+        return day.isoformat()
+    return f"by {day.isoformat()} (report date)"
+
+
+def changes_until(runs: pd.DataFrame, on: date, places: pd.DataFrame, filters: Filters | None = None,
+                  limit: int | None = None) -> pd.DataFrame:
+    """The changes of control up to ``on``, newest first, at places that pass the filters.
+
+    Parameters
+    ----------
+    runs : DataFrame
+        :func:`change_runs`.
+    on : date
+        The as-of date.
+    places : DataFrame
+        Place facts with ``place_id``, ``place``, ``kind`` and ``border`` (the as-of state).
+    filters : Filters, optional
+        Kind and border filters apply to the place; a party filter keeps changes to or from a party.
+    limit : int, optional
+        At most this many rows (the newest).
+    """
+    if runs.empty:
+        return runs.assign(place=[], kind=[])
+    out = runs[runs["date"] <= on]
+    facts = places.drop_duplicates("place_id").set_index("place_id")
+    keep = set(facts.index)
+    if filters is not None:
+        chosen = facts
+        if filters.kinds:
+            chosen = chosen[chosen["kind"].isin(filters.kinds)]
+        if filters.borders:
+            chosen = chosen[chosen["border"].isin(filters.borders)]
+        keep = set(chosen.index)
+        if filters.parties:
+            out = out[out["party"].isin(filters.parties) | out["from_party"].isin(filters.parties)]
+    out = out[out["place_id"].isin(keep)]
+    out = out.sort_values(["date", "place_id"], ascending=[False, True], kind="mergesort")
+    if limit is not None:
+        out = out.head(limit)
+    return out.assign(place=out["place_id"].map(facts["place"]).to_numpy(),
+                      kind=out["place_id"].map(facts["kind"]).to_numpy()).reset_index(drop=True)
+
+
+def change_line(row: Mapping, label_of: Mapping[str, str]) -> str:
+    """One change as plain text: ``2017-11-03 · Al-Qaim: ISIL → Iraqi government forces · AFP``."""
+
+    def name(party, status="controls"):
+        if party is None or (isinstance(party, float) and math.isnan(party)):
+            return "first report"
+        if status == "not-government":
+            return "outside government control"
+        return label_of.get(party, party)
+
+    source = row.get("source") or ""
+    return (f"{row['date_text']} · {row.get('place') or row['place_id']}: {name(row.get('from_party'))} → "
+            f"{name(row['party'], row.get('status'))}{' · ' + source if source else ''}")
+
+
+# -- the timeline ------------------------------------------------------------------------------
+def report_counts(claims: pd.DataFrame) -> pd.DataFrame:
+    """Reports per report date (reports that gave at least one claim): ``report_date``, ``reports``."""
+    if claims is None or claims.empty or "report_id" not in claims.columns:
+        return pd.DataFrame({"report_date": [], "reports": []})
+    reports = claims.drop_duplicates("report_id")
+    reports = reports[reports["report_date"].notna()]
+    counts = reports.groupby("report_date").size()
+    return pd.DataFrame({"report_date": list(counts.index), "reports": counts.to_numpy()})
+
+
+def histogram(counts: pd.DataFrame, first: date, last: date, bins: int = 60) -> pd.DataFrame:
+    """Reports per bin of equal length between ``first`` and ``last``: ``start``, ``end``, ``reports``.
+
+    Examples
+    --------
+    >>> counts = pd.DataFrame({"report_date": [date(2014, 1, 1), date(2014, 1, 2), date(2014, 12, 31)],
+    ...                        "reports": [2, 1, 4]})
+    >>> h = histogram(counts, date(2014, 1, 1), date(2014, 12, 31), bins=2)
+    >>> list(h["reports"])
+    [3, 4]
+    """
+    span = max((last - first).days + 1, 1)
+    bins = max(1, min(bins, span))
+    width = span / bins
+    starts = [first + timedelta(days=round(i * width)) for i in range(bins)]
+    ends = [*starts[1:], last + timedelta(days=1)]
+    totals = [0] * bins
+    for day, number in zip(counts["report_date"], counts["reports"]):
+        if isinstance(day, date) and first <= day <= last:
+            totals[min(bins - 1, int((day - first).days / width))] += int(number)
+    return pd.DataFrame({"start": pd.to_datetime(starts), "end": pd.to_datetime(ends), "reports": totals})
+
+
+def play_steps(first: date, last: date, change_dates: Sequence[date], steps: int = 40) -> list[date]:
+    """Dates Play shows in turn: every change of control, and even steps of time between them.
+
+    Examples
+    --------
+    >>> play_steps(date(2014, 1, 1), date(2014, 1, 11), [date(2014, 1, 4)], steps=2)
+    [datetime.date(2014, 1, 1), datetime.date(2014, 1, 4), datetime.date(2014, 1, 6), datetime.date(2014, 1, 11)]
+    """
+    span = (last - first).days
+    even = {first + timedelta(days=round(span * i / max(steps, 1))) for i in range(steps + 1)}
+    return sorted(even | {d for d in change_dates if first <= d <= last})
+
+
+def neighbour(dates: Sequence[date], on: date, forward: bool) -> date | None:
+    """The first date after ``on`` (or the last before it), or None.
+
+    Examples
+    --------
+    >>> days = [date(2014, 1, 1), date(2014, 5, 1)]
+    >>> neighbour(days, date(2014, 2, 1), True), neighbour(days, date(2014, 2, 1), False)
+    (datetime.date(2014, 5, 1), datetime.date(2014, 1, 1))
+    """
+    if forward:
+        return next((d for d in sorted(dates) if d > on), None)
+    return next((d for d in sorted(dates, reverse=True) if d < on), None)
 
 
 # -- viewport ---------------------------------------------------------------------------------
@@ -271,9 +329,6 @@ def viewport_bbox(center: tuple[float, float], zoom: float, width: int,
                   height: int) -> tuple[float, float, float, float]:
     """The ``(west, south, east, north)`` a Leaflet map of ``width`` x ``height`` px shows.
 
-    Used before the browser has reported the map's real bounds: st_folium's initial
-    ``bounds`` are the data's extent, not the view.
-
     Examples
     --------
     >>> [round(v, 2) for v in viewport_bbox((0.0, 0.0), 1, 512, 512)]
@@ -283,6 +338,37 @@ def viewport_bbox(center: tuple[float, float], zoom: float, width: int,
     north, west = _unproject(x - width / 2, y - height / 2, zoom)
     south, east = _unproject(x + width / 2, y + height / 2, zoom)
     return clamp_bbox(west, south, east, north)
+
+
+def fit_view(points: Sequence[tuple[float, float]], width: int, height: int, padding: int = 40,
+             min_zoom: int = 3, max_zoom: int = 8) -> tuple[tuple[float, float], int] | None:
+    """Centre and zoom of Leaflet's ``fitBounds`` over ``(lat, lon)`` points, or None without points.
+
+    The map fits the places on first load in the browser; this gives the same view before the
+    browser has reported its bounds.
+
+    Examples
+    --------
+    >>> (lat, lon), zoom = fit_view([(33.0, 40.0), (37.0, 42.0)], 900, 560)
+    >>> round(lat, 2), lon, zoom
+    (35.02, 41.0, 7)
+    """
+    if not points:
+        return None
+    lats = [p[0] for p in points]
+    lons = [p[1] for p in points]
+    south, north, west, east = min(lats), max(lats), min(lons), max(lons)
+    zoom = max_zoom
+    while zoom > min_zoom:
+        x0, y0 = _project(north, west, zoom)
+        x1, y1 = _project(south, east, zoom)
+        if x1 - x0 <= width - 2 * padding and y1 - y0 <= height - 2 * padding:
+            break
+        zoom -= 1
+    x0, y0 = _project(north, west, zoom)
+    x1, y1 = _project(south, east, zoom)
+    lat, lon = _unproject((x0 + x1) / 2, (y0 + y1) / 2, zoom)
+    return (lat, lon), zoom
 
 
 def bounds_bbox(bounds: Mapping | None) -> tuple[float, float, float, float] | None:
@@ -364,7 +450,7 @@ TABLE_COLUMNS = {
 
 
 def places_table(state: pd.DataFrame) -> pd.DataFrame:
-    """The places in view as a flat table (the CSV download has the same columns)."""
+    """The places in view as a flat table, for reading on the page."""
     table = state.reindex(columns=list(TABLE_COLUMNS)).rename(columns=TABLE_COLUMNS)
     return table.sort_values(["Kind", "Place"]).reset_index(drop=True)
 
@@ -373,6 +459,22 @@ def export_geojson(state: pd.DataFrame, filters: Filters, extractor_version: str
     """The current view as GeoJSON text, in the format of ``borderwatch export`` (see :mod:`geodata.export`)."""
     data = to_geojson(state, filters, extractor_version)
     return json.dumps(data, ensure_ascii=False, indent=1)
+
+
+def export_csv(state: pd.DataFrame, filters: Filters, extractor_version: str = "") -> str:
+    """The current view as CSV text, written by the same writer as ``borderwatch export --format csv``."""
+    buffer = io.StringIO()
+    write_export(state, None, "csv", filters, extractor_version, stdout=buffer)
+    return buffer.getvalue()
+
+
+def csv_text(table: pd.DataFrame) -> str:
+    """A table as CSV text, with spreadsheet formulas neutralised."""
+    from geodata.export import CSV_OPTIONS, spreadsheet_safe
+
+    buffer = io.StringIO()
+    spreadsheet_safe(table).to_csv(buffer, **CSV_OPTIONS)
+    return buffer.getvalue()
 
 
 def export_filename(as_of: date | None, suffix: str) -> str:
@@ -384,69 +486,6 @@ def export_filename(as_of: date | None, suffix: str) -> str:
     'borderwatch-2014-06-21.csv'
     """
     return f"borderwatch-{as_of.isoformat() if as_of else 'latest'}.{suffix}"
-
-
-def csv_text(table: pd.DataFrame) -> str:
-    """A table as CSV text (dates ISO)."""
-    from geodata.export import CSV_OPTIONS, spreadsheet_safe
-
-    buffer = io.StringIO()
-    spreadsheet_safe(table).to_csv(buffer, **CSV_OPTIONS)  # no formulas from report text in Excel
-    return buffer.getvalue()
-
-
-# -- adding reports ----------------------------------------------------------------------------
-UPLOAD_TYPES = ("txt", "text", "md", "html", "htm", "xhtml", "jsonl", "ndjson", "csv")
-
-
-def reports_from_upload(name: str, data: bytes, options) -> list:
-    """Reports in one uploaded file, by its suffix (as ``borderwatch extract`` reads files).
-
-    Returns a list of :class:`extract.sources.Report` and :class:`extract.sources.Skipped`.
-    """
-    from extract.sources import (
-        CSV_SUFFIXES,
-        HTML_SUFFIXES,
-        JSONL_SUFFIXES,
-        Skipped,
-        UnreadableInput,
-        decode,
-        make_report,
-        read_csv_batch,
-        read_jsonl,
-    )
-
-    suffix = PurePath(name).suffix.lower()
-    try:
-        text = decode(data)
-    except UnreadableInput as error:
-        return [Skipped(name, str(error))]
-    if not text.strip():
-        return [Skipped(name, "empty file")]
-    if suffix in JSONL_SUFFIXES:
-        return list(read_jsonl(text.splitlines(), name, options))
-    if suffix in CSV_SUFFIXES:
-        return list(read_csv_batch(io.StringIO(text, newline=""), name, options))
-    is_html = suffix in HTML_SUFFIXES or text.lstrip()[:1] == "<"
-    try:
-        return [make_report(name, text, is_html, options)]
-    except UnreadableInput as error:
-        return [Skipped(name, str(error))]
-
-
-def extract_batch(reports: Iterable, extractor) -> tuple[list[tuple[dict, list]], list]:
-    """Extract each report: ``([(store record, claims)], [skipped])``, ready for ``ClaimStore.add_reports``."""
-    from extract.batch import report_record
-    from extract.sources import Skipped
-
-    batch, skipped = [], []
-    for item in reports:
-        if isinstance(item, Skipped):
-            skipped.append(item)
-            continue
-        claims = extractor.extract(item.text, item.report_date, item.source, item.url)
-        batch.append((report_record(item), claims))
-    return batch, skipped
 
 
 def preview_frame(batch: Sequence[tuple[dict, Sequence]], label_of: Mapping[str, str]) -> pd.DataFrame:
