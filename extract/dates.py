@@ -21,8 +21,10 @@ LATEST = date(2100, 12, 31)
 # Each pattern runs on folded (lower-case) text. Order matters: full dates before partial ones.
 # The lookahead lists every alternative's first character: it halves the scan, which otherwise
 # tries each alternative at every word start.
+_SEASON = r"(?:spring|summer|autumn|fall|winter)"
+_PART = r"(?:early|mid|late|the\ end\ of|the\ start\ of|the\ beginning\ of|the\ middle\ of)"
 DATE_PATTERN = re.compile(
-    rf"""\b(?=[0-9adefjlmnorstwy])(?:
+    rf"""\b(?=[0-9abdefjlmnorstwy])(?:
         (?P<iso>{_YEAR}-[01]\d-[0-3]\d)
       | (?P<numeric>\d{{1,2}}[/.]\d{{1,2}}[/.]{_YEAR})
       | (?P<dmy>{_DAY}\s+(?:of\s+)?{_MONTHS}\.?,?\s+{_YEAR})
@@ -30,9 +32,11 @@ DATE_PATTERN = re.compile(
       | (?P<faryear>(?:{_DAY}\s+(?:of\s+)?{_MONTHS}\.?,?|{_MONTHS}\.?\s+{_DAY},?)\s+\d{{4,}})
       | (?P<dm>{_DAY}\s+(?:of\s+)?{_MONTHS})\b
       | (?P<md>{_MONTHS}\.?\s+{_DAY})(?![\d:])
-      | (?P<month>(?:early|mid|late|the\ end\ of|the\ start\ of|the\ beginning\ of)?[\s-]*{_MONTHS}\s+{_YEAR})
-      | (?P<baremonth>(?:(?<=\bin\ )|(?<=since\ )|(?<=during\ ))(?:early\ |mid[\s-]|late\ )?{_MONTHS})(?![\w-]|\s+\d)
-      | (?P<year>(?:(?<=\bin\ )|(?<=since\ )|(?<=during\ ))(?:early\ |mid[\s-]|late\ )?{_YEAR})(?![\w/-])
+      | (?P<month>(?:{_PART})?[\s-]*{_MONTHS}\s+{_YEAR})
+      | (?P<baremonth>(?:(?<=\bin\ )|(?<=since\ )|(?<=during\ )|(?<=until\ ))(?:early\ |mid[\s-]|late\ )?{_MONTHS})(?![\w-]|\s+\d)
+      | (?P<part>(?:early|mid|late)[\s-]+{_YEAR}|(?:end|start|beginning|middle)\ of\ {_YEAR})(?![\w/-])
+      | (?P<year>(?:(?<=\bin\ )|(?<=since\ )|(?<=during\ )){_YEAR})(?![\w/-])
+      | (?P<season>{_SEASON}(?:\s+of)?\s+{_YEAR}|(?<=\bthe\ )(?:spring|summer|autumn|winter)(?![\w-]|\s+(?:of\s+)?\d))
       | (?P<weekday>(?:last\s+|this\s+past\s+|this\s+)?{_WEEKDAY})
       | (?P<yesterday>yesterday|last\ night|the\ previous\ day|the\ day\ before)
       | (?P<today>today|this\ morning|this\ afternoon|this\ evening|tonight|earlier\ today)
@@ -51,9 +55,9 @@ class DateMention:
 
     start: int
     end: int
-    kind: str  # iso | numeric | dmy | mdy | faryear | dm | md | month | baremonth | year | weekday | ... | vague
-    value: date | None
-    precision: str  # day | month | year | none
+    kind: str  # iso | numeric | dmy | mdy | faryear | dm | md | month | baremonth | part | year | season | ... | vague
+    value: date | None  # the first day of the span the phrase stands for ("mid-2014": 2014-05-01)
+    precision: str  # day | week | month | part (early/mid/late of a year) | season | year | none
 
 
 _PARTS = re.compile(r"(?P<year>\d{4})|(?P<day>\d{1,2})(?:st|nd|rd|th)?|(?P<month>[a-z]+)")
@@ -94,7 +98,9 @@ def _parse(text: str, base: date | None) -> date | None:
 _MONTH_NUMBERS = {name: number for number, name in enumerate(
     ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), start=1)}
 # Kinds that state a year: a later month or day without one in the same stretch of text takes it.
-_YEAR_KINDS = ("iso", "numeric", "dmy", "mdy", "month", "year")
+_YEAR_KINDS = ("iso", "numeric", "dmy", "mdy", "month", "year", "part", "season")
+_PART_MONTH = {"early": 1, "start": 1, "beginning": 1, "mid": 5, "middle": 5, "late": 9, "end": 9}
+_SEASON_MONTH = {"winter": 1, "spring": 3, "summer": 6, "autumn": 9, "fall": 9}
 
 
 def _numeric(phrase: str) -> date | None:
@@ -147,24 +153,34 @@ def _resolve_any(kind: str, phrase: str, base: date | None, anchor_year: int | N
             found = _parse(f"{phrase} {base.year - 1}", None)
         return found, "day"
     if kind == "year":
-        if phrase.startswith("late"):
-            return None, "none"  # as with "late June": no day we could honestly give
         year = int(phrase[-4:])
         if base is not None and year >= base.year:
             return None, "none"  # "retaken in 2017" in a 2017 report: the report date is nearer than 1 January
         return date(year, 1, 1), "year"
+    if kind == "part":  # "mid-2014", "late 2014", "the end of 2014": a third of the year, from its first month
+        word = re.match(r"\w+", phrase).group(0)
+        return date(int(phrase[-4:]), _PART_MONTH[word], 1), "part"
+    if kind == "season":  # "summer 2014", "in the summer" (this year's, or last year's if not begun yet)
+        word = next(w for w in re.findall(r"[a-z]+", phrase) if w in _SEASON_MONTH)
+        month = _SEASON_MONTH[word]
+        if phrase[-4:].isdigit():
+            return date(int(phrase[-4:]), month, 1), "season"
+        year = anchor_year or (base.year if base is not None and month <= base.month else
+                               base.year - 1 if base is not None else None)
+        return (date(year, month, 1), "season") if year is not None else (None, "none")
     if kind == "baremonth":
-        if phrase.startswith("late") or (base is None and anchor_year is None):
+        if base is None and anchor_year is None:
             return None, "none"
-        month = _MONTH_NUMBERS[re.sub(r"^(?:early|mid)[\s-]*", "", phrase)[:3]]
+        month = _MONTH_NUMBERS[re.sub(r"^(?:early|mid|late)[\s-]*", "", phrase)[:3]]
         if anchor_year is not None:  # "changed hands in 2014: rebels took it in March"
             return date(anchor_year, month, 1), "month"
         year = base.year if month <= base.month else base.year - 1  # "in March" in a June report: this March
         return date(year, month, 1), "month"
     if kind == "month":
-        if re.match(r"(?:late|the end of)\b", phrase):
-            return None, "none"  # "by the end of June" is not June 1st, and no day is known
-        bare = re.sub(r"^(?:early|mid|the start of|the beginning of)[\s-]*", "", phrase)
+        if re.match(r"the end of\b", phrase):
+            return None, "none"  # "by the end of June 2014" is a deadline: not June 1st, and no day is known
+        # "late June 2014": June, no day we could honestly give
+        bare = re.sub(rf"^(?:{_PART})?[\s-]*", "", phrase)
         found = _parse(f"1 {bare}", None)
         return found, "month"
     if base is None:
@@ -183,7 +199,27 @@ def _resolve_any(kind: str, phrase: str, base: date | None, anchor_year: int | N
     if kind == "ago":
         count = phrase.split()[0]
         return base - timedelta(days=_NUMBERS.get(count) or int(count)), "day"
+    if kind == "vague":
+        return _relative_span(phrase, base)
     return None, "none"
+
+
+def _relative_span(phrase: str, base: date) -> tuple[date | None, str]:
+    """"last week", "earlier this month", "last year": the start of that week (Monday), month or year."""
+    monday = base - timedelta(days=base.weekday())
+    if phrase == "last week":
+        return monday - timedelta(days=7), "week"
+    if phrase in ("this week", "earlier this week"):
+        return monday, "week"
+    if phrase == "last month":
+        return (date(base.year - 1, 12, 1) if base.month == 1 else date(base.year, base.month - 1, 1)), "month"
+    if phrase == "earlier this month":
+        return base.replace(day=1), "month"
+    if phrase == "last year":
+        return date(base.year - 1, 1, 1), "year"
+    if phrase == "earlier this year":
+        return date(base.year, 1, 1), "year"
+    return None, "none"  # "in recent days": no span we could name
 
 
 def find_dates(folded: str, base: date | None, start: int = 0, end: int | None = None) -> list[DateMention]:

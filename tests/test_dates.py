@@ -32,8 +32,7 @@ def test_resolves(phrase, expected):
     assert mention.value == expected
 
 
-@pytest.mark.parametrize("phrase", ["last week", "2014-02-30", "on 31 june", "earlier this month", "on 5/6/2014",
-                                    "on 31/2/2014"])
+@pytest.mark.parametrize("phrase", ["in recent days", "2014-02-30", "on 31 june", "on 5/6/2014", "on 31/2/2014"])
 def test_vague_or_impossible_dates_are_null(phrase):
     assert all(m.value is None for m in find_dates(phrase, MONDAY))
 
@@ -69,5 +68,25 @@ def test_month_without_year_is_the_latest_one_not_after_the_report():
 def test_a_year_alone_is_a_date_only_before_the_report_year():
     assert [m.value for m in find_dates("seized in 2014", date(2017, 5, 1))] == [date(2014, 1, 1)]
     assert [m.value for m in find_dates("retaken in 2017", date(2017, 11, 5))] == [None]
-    assert [m.value for m in find_dates("retaken in late 2017", None)] == [None]
+    assert [m.value for m in find_dates("retaken in late 2017", date(2017, 6, 1))] == [None]  # after the report
     assert find_dates("the 2014 offensive; in may they may return", None)[0].value is None
+
+
+@pytest.mark.parametrize("phrase, report, value, precision", [
+    ("since mid-2014", MONDAY, date(2014, 5, 1), "part"),
+    ("retaken in late 2017", None, date(2017, 9, 1), "part"),
+    ("until early 2015", date(2015, 6, 1), date(2015, 1, 1), "part"),
+    ("by the end of 2013", MONDAY, date(2013, 9, 1), "part"),
+    ("in may 2015", None, date(2015, 5, 1), "month"),
+    ("in late june 2014", MONDAY, date(2014, 6, 1), "month"),
+    ("seized in 2013", MONDAY, date(2013, 1, 1), "year"),
+    ("last week", MONDAY, date(2014, 6, 16), "week"),
+    ("earlier this month", MONDAY, date(2014, 6, 1), "month"),
+    ("last year", MONDAY, date(2013, 1, 1), "year"),
+    ("in the summer of 2013", MONDAY, date(2013, 6, 1), "season"),
+    ("in the spring", MONDAY, date(2014, 3, 1), "season"),
+    ("on 9 june", MONDAY, date(2014, 6, 9), "day"),
+])
+def test_vague_phrases_keep_their_precision_and_the_start_of_their_span(phrase, report, value, precision):
+    (mention,) = find_dates(phrase, report)
+    assert (mention.value, mention.precision) == (value, precision)
