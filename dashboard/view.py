@@ -147,7 +147,7 @@ def legend_parties(state: pd.DataFrame, parties: Mapping) -> list[tuple[str, str
 
 
 # -- changes of control ------------------------------------------------------------------------
-CHANGE_COLUMNS = ["date", "date_text", "place_id", "from_party", "party", "status", "source", "report_date",
+CHANGE_COLUMNS = ["date", "date_text", "place_id", "side", "from_party", "party", "status", "source", "report_date",
                   "evidence", "url", "is_correction"]
 
 
@@ -163,16 +163,28 @@ def change_runs(claims: pd.DataFrame) -> pd.DataFrame:
     starts = claims[claims["backs_run"].to_numpy(dtype=bool) & claims["effective"].eq(claims["run_start"]).to_numpy()]
     if "is_correction" in starts.columns:  # a correction that starts a run is the reason for it
         starts = starts.sort_values(["run", "is_correction"], ascending=[True, False], kind="mergesort")
-    first = starts.drop_duplicates("run", keep="first").sort_values(["place_id", "run_start"], kind="mergesort")
+    # One history per track (each side of a crossing has its own; see geodata.timeline).
+    track = "_track" if "_track" in starts.columns else "place_id"
+    first = starts.drop_duplicates("run", keep="first").sort_values([track, "run_start"], kind="mergesort")
     out = pd.DataFrame({
         "date": pd.to_datetime(first["run_start"]).dt.date.to_numpy(),
         "place_id": first["place_id"].to_numpy(),
+        "side": first["track_side"].to_numpy() if "track_side" in first.columns else None,
         "party": first["day_party"].to_numpy(),
         "status": first["day_status"].to_numpy(),
-        "from_party": first.groupby("place_id")["day_party"].shift().to_numpy(),
+        "from_party": first.groupby(track)["day_party"].shift().to_numpy(),
     })
     for column in ("source", "report_date", "event_date", "evidence", "url", "is_correction"):
         out[column] = first[column].to_numpy() if column in first.columns else None
+    # The same change on every side of a crossing is one change of the whole crossing (side None).
+    sides_of = (claims.groupby("place_id")["track_side"].nunique() if "track_side" in claims.columns
+                else pd.Series(dtype=int))
+    same = ["date", "place_id", "party", "status", "from_party"]
+    on_sides = out.fillna({"from_party": ""}).groupby(same, sort=False)["place_id"].transform("size")
+    whole = on_sides.to_numpy() >= out["place_id"].map(sides_of).fillna(1).to_numpy()
+    out.loc[whole | out["side"].eq(""), "side"] = None
+    out = out[~(whole & out.fillna({"from_party": ""}).duplicated(same))].sort_values(
+        ["place_id", "date"], kind="mergesort").reset_index(drop=True)
     out["date_text"] = [_date_text(d, e, r) for d, e, r in zip(out["date"], out["event_date"], out["report_date"])]
     return out[CHANGE_COLUMNS]
 

@@ -13,7 +13,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import pandas as pd
@@ -116,7 +116,7 @@ def test_reopening_a_store_keeps_its_data(db, rabia_report):
 def test_store_from_a_newer_borderwatch_is_refused(db):
     ClaimStore(db).close()
     raw(db, "update meta set value = :v where key = 'schema_version'", v=str(SCHEMA_VERSION + 1))
-    with pytest.raises(StoreError, match=r"schema version 2 is newer.*upgrade borderwatch") as error:
+    with pytest.raises(StoreError, match=rf"schema version {SCHEMA_VERSION + 1} is newer.*upgrade borderwatch") as error:
         ClaimStore(db)
     assert "\n" not in str(error.value)
 
@@ -406,7 +406,7 @@ def test_kill_9_during_ingest_leaves_every_report_whole_and_a_rerun_completes(db
     stored = _assert_every_report_whole(db, numbers)
     assert len(stored) == len(numbers)
     assert final.counts()["claims"] == sum(expected_claims(n) for n in numbers)
-    keys = raw(db, "select report_id, claim_key, count(*) from claims group by report_id, claim_key "
+    keys = raw(db, "select report_id, key, count(*) from claims group by report_id, key "
                    "having count(*) > 1")
     assert keys == []
 
@@ -459,9 +459,9 @@ def test_set_correction_wins_over_extracted_claims_of_that_date(filled):
     filled.add_correction("set", place_id="rabia", party="isil", event_date=date(2014, 9, 28),
                           note="officials at the crossing say militants hold it", author="analyst")
     frame = filled.claims_frame()
-    fix = frame[frame["construction"] == "correction"]
+    fix = frame[frame["rule"] == "correction"]
     assert len(fix) == 1 and fix.iloc[0]["party"] == "isil" and fix.iloc[0]["confidence"] == 1.0
-    assert fix.iloc[0]["lat"] == pytest.approx(36.80)  # placed where the place's claims are
+    assert fix.iloc[0]["lat"] == pytest.approx(36.81167)  # the gazetteer's point, joined where claims are read
     state = as_of(frame, date(2014, 9, 30)).set_index("place_id")
     assert state.loc["rabia", "party"] == "isil"
     assert not state.loc["rabia", "contested"]  # the analyst settled it
@@ -488,3 +488,148 @@ def test_a_correction_must_say_what_it_corrects(store):
     with pytest.raises(ValueError, match="unknown correction"):
         store.add_correction("delete", claim_key="x")
     assert store.counts()["corrections"] == 0
+
+
+def test_correction_on_one_side_of_a_crossing(filled):
+    filled.add_correction("set", place_id="al-qaim", side="SY", party="syria-gov", event_date=date(2014, 6, 23))
+    state = as_of(filled.claims_frame(), date(2014, 6, 23)).set_index("place_id")
+    sides = {s["side"]: s["party"] for s in state.loc["al-qaim", "sides"]}
+    assert sides == {"IQ": "isil", "SY": "syria-gov"} and state.loc["al-qaim", "status"] == "split"
+
+
+# -- normalised tables -------------------------------------------------------------------------
+def test_claims_hold_ids_and_facts_are_joined_where_claims_are_read(store):
+    item = make_report("Peshmerga hold Rabia.", [{"place_id": "rabia", "party": "krg"}], url="https://e.org/r")
+    store.add_reports([item])
+    columns = {c["name"] for c in sa.inspect(store.engine).get_columns("claims")}
+    assert {"key", "rule", "event_precision"} <= columns
+    assert not columns & {"claim_key", "construction", "place", "kind", "lat", "lon", "party_label", "source",
+                          "url", "report_date"}
+    (row,) = store.claims_frame().to_dict("records")
+    assert (row["place_name"], row["kind"], row["party_label"]) == ("Rabia", "crossing",
+                                                                    "Kurdistan Region forces (Peshmerga)")
+    assert (row["lat"], row["lon"], row["countries"]) == (36.81167, 42.06639, "IQ|SY")
+    assert (row["url"], row["source"], row["report_date"]) == ("https://e.org/r", "Test Wire", date(2014, 9, 30))
+
+
+def test_a_place_of_a_user_gazetteer_keeps_its_point_without_that_gazetteer(store):
+    from geodata.gazetteer import load_gazetteer, read_places_file
+
+    extra = TESTS / "extra-places.csv"
+    extra.write_text("id,name,kind,country_a,country_b,country,lat,lon,source\n"
+                     "zz-test,ZZ Test,crossing,IQ,SY,,34.5,41.0,test\n", encoding="utf-8")
+    try:
+        gazetteer = load_gazetteer().with_places(read_places_file(extra))
+    finally:
+        extra.unlink()
+    store.add_correction("set", place_id="zz-test", party="krg", event_date=date(2014, 6, 30), gazetteer=gazetteer)
+    (row,) = store.claims_frame().to_dict("records")  # read with the shipped gazetteer only
+    assert (row["place_name"], row["lat"], row["lon"], row["countries"]) == ("ZZ Test", 34.5, 41.0, "IQ|SY")
+
+
+def test_a_place_known_nowhere_has_no_point_rather_than_a_made_up_one(store):
+    store.add_correction("set", place_id="nowhere", party="krg", event_date=date(2014, 6, 30))
+    (row,) = store.claims_frame().to_dict("records")
+    assert row["place_name"] == "nowhere" and pd.isna(row["lat"]) and pd.isna(row["lon"])
+
+
+V1_CLAIMS = """CREATE TABLE claims (
+    id INTEGER PRIMARY KEY, claim_key VARCHAR(40) NOT NULL, report_id VARCHAR(64) NOT NULL REFERENCES reports (report_id),
+    place_id VARCHAR(120) NOT NULL, place TEXT NOT NULL, kind VARCHAR(16) NOT NULL, side VARCHAR(8),
+    party VARCHAR(64) NOT NULL, party_label TEXT NOT NULL, status VARCHAR(20) NOT NULL, report_date DATE,
+    event_date DATE, source TEXT NOT NULL, url TEXT NOT NULL, evidence TEXT NOT NULL, span_start INTEGER NOT NULL,
+    span_end INTEGER NOT NULL, confidence FLOAT NOT NULL, lat FLOAT NOT NULL, lon FLOAT NOT NULL,
+    extractor_version VARCHAR(32) NOT NULL, construction VARCHAR(40) NOT NULL,
+    CONSTRAINT uq_claims_report_key UNIQUE (report_id, claim_key))"""
+
+
+def _make_v1_store(db: str, report) -> None:
+    """A store as borderwatch with schema version 1 left it: place facts copied into every claim."""
+    ClaimStore(db).close()
+    record, (claim,) = report
+    raw(db, "DROP TABLE claims")
+    raw(db, "DROP TABLE places")
+    raw(db, "ALTER TABLE corrections DROP COLUMN side")
+    raw(db, V1_CLAIMS)
+    raw(db, "CREATE INDEX ix_claims_place ON claims (place_id)")
+    raw(db, "CREATE INDEX ix_claims_report ON claims (report_id)")
+    raw(db, "INSERT INTO reports (report_id, url, source, title, name, report_date, text, version, ingested_at) "
+            "VALUES (:r, :u, 'Wire', '', 'old', :d, :t, 1, :now)", r=record["report_id"], u=record["url"],
+        d=record["report_date"], t=record["text"], now=datetime(2020, 1, 1))
+    raw(db, "INSERT INTO claims (id, claim_key, report_id, place_id, place, kind, side, party, party_label, status, "
+            "report_date, event_date, source, url, evidence, span_start, span_end, confidence, lat, lon, "
+            "extractor_version, construction) VALUES (7, :k, :r, 'rabia', 'Rabia', 'crossing', NULL, 'krg', 'Peshmerga',"
+            " 'controls', :d, :e, 'Wire', :u, :ev, 0, 40, 0.9, 36.8, 42.1, '0.1', 'active')",
+        k=claim.key, r=record["report_id"], d=record["report_date"], e=claim.event_date, u=record["url"],
+        ev=claim.evidence)
+    raw(db, "INSERT INTO claims (id, claim_key, report_id, place_id, place, kind, side, party, party_label, status, "
+            "report_date, event_date, source, url, evidence, span_start, span_end, confidence, lat, lon, "
+            "extractor_version, construction) VALUES (8, 'k2', :r, 'zz-gone', 'ZZ Gone', 'crossing', NULL, 'isil',"
+            " 'ISIL', 'controls', :d, NULL, 'Wire', :u, 'ISIL holds ZZ.', 50, 90, 0.9, 35.0, 41.5, '0.1', 'active')",
+        r=record["report_id"], d=record["report_date"], u=record["url"])
+    raw(db, "INSERT INTO corrections (action, place_id, party, status, event_date, note, author, created_at) "
+            "VALUES ('set', 'lost-place', 'krg', 'controls', :d, '', 'me', :now)", d=date(2014, 10, 1),
+        now=datetime(2020, 1, 1))
+    raw(db, "UPDATE meta SET value = '1' WHERE key = 'schema_version'")
+
+
+def test_a_version_1_store_is_migrated_to_normalised_tables(db, rabia_report):
+    _make_v1_store(db, rabia_report)
+    store = ClaimStore(db)
+    assert store.schema_version == SCHEMA_VERSION
+    frame = store.claims_frame().set_index("place_id")
+    assert frame.loc["rabia", "claim_key"] == rabia_report[1][0].key
+    assert frame.loc["rabia", "rule"] == "active" and frame.loc["rabia", "lat"] == 36.81167  # the gazetteer's
+    assert (frame.loc["zz-gone", "place_name"], frame.loc["zz-gone", "lat"]) == ("ZZ Gone", 35.0)  # remembered
+    assert pd.isna(frame.loc["lost-place", "lat"])  # a v1 correction with no point anywhere: none invented
+    # the migrated store takes new claims, and their ids follow the old ones
+    store.add_reports([make_report("New text.", [{"place_id": "al-qaim", "party": "isil"}])])
+    assert store.revision()[1] == 9
+    store.add_correction("set", place_id="rabia", side="IQ", party="iraq-gov", event_date=date(2014, 10, 2))
+    assert ClaimStore(db, create=False).counts() == {"reports": 2, "claims": 3, "corrections": 2}
+
+
+# -- versions and re-runs ------------------------------------------------------------------------
+def test_versions_at_one_url_are_ordered_by_report_date_not_by_ingestion(store):
+    url = "https://example.org/story"
+    original = make_report("ISIL holds Rabia.", [{"place_id": "rabia", "party": "isil"}], url=url,
+                           report_date="2014-06-23")
+    correction = make_report("Correction: Peshmerga hold Rabia.", [{"place_id": "rabia", "party": "krg"}], url=url,
+                             report_date="2014-06-24")
+    store.add_reports([correction])
+    result = store.add_reports([original])  # the older text arrives last
+    assert result.versions == 1
+    reports = store.reports_frame().set_index("report_id")
+    assert reports.loc[original[0]["report_id"], "version"] == 1
+    assert reports.loc[correction[0]["report_id"], "version"] == 2
+    assert reports.loc[original[0]["report_id"], "superseded_by"] == correction[0]["report_id"]
+    assert as_of(store.claims_frame())["party"].tolist() == ["krg"]  # the correction stays current
+
+
+def test_same_date_versions_and_undated_ones_follow_ingestion(store):
+    url = "https://example.org/live"
+    first = make_report("Update 1: ISIL holds Rabia.", [{"place_id": "rabia", "party": "isil"}], url=url,
+                        report_date="2014-06-23")
+    undated = make_report("Update 2: Peshmerga hold Rabia.", [{"place_id": "rabia", "party": "krg"}], url=url,
+                          report_date=None)
+    store.add_reports([first])
+    store.add_reports([undated])
+    reports = store.reports_frame().set_index("report_id")
+    assert reports.loc[undated[0]["report_id"], "version"] == 2
+    assert pd.isna(reports.loc[undated[0]["report_id"], "superseded_by"])
+
+
+def test_a_rerun_with_a_report_date_dates_a_stored_undated_report(store):
+    text = "Peshmerga retook Rabia yesterday."
+    undated = make_report(text, [{"place_id": "rabia", "party": "krg", "event_date": None}], report_date=None)
+    store.add_reports([undated])
+    assert store.report_dates() == [] and as_of(store.claims_frame()).empty  # invisible on the timeline
+    dated = make_report(text, [{"place_id": "rabia", "party": "krg", "event_date": "2014-09-29"}],
+                        report_date="2014-09-30")
+    result = store.add_reports([dated])
+    assert (result.dated, result.duplicates, result.added, result.claims) == (1, 0, 0, 1)
+    assert store.report_dates() == [date(2014, 9, 30)]
+    (row,) = store.claims_frame().to_dict("records")
+    assert (row["report_date"], row["event_date"]) == (date(2014, 9, 30), date(2014, 9, 29))
+    assert store.add_reports([dated]).duplicates == 1  # and a third run adds nothing
+    assert store.counts() == {"reports": 1, "claims": 1, "corrections": 0}

@@ -132,8 +132,8 @@ def test_reports_disagreeing_on_the_same_date_are_contested_and_both_kept():
 
 
 def test_sources_say_none_for_a_missing_date():
-    row = state_at([rabia("isil", None, "2014-06-23", "r1"),
-                    rabia("isil", "2014-06-20", "2014-06-21", "r2")]).loc["rabia"]
+    row = state_at([rabia("isil", None, "2014-06-23", "r1", evidence="ISIL holds Rabia."),
+                    rabia("isil", "2014-06-20", "2014-06-21", "r2", evidence="ISIL took Rabia on Friday.")]).loc["rabia"]
     undated, dated = row["sources"]  # newest first
     assert undated["event_date"] is None and undated["report_date"] == "2014-06-23"  # None, not NaN
     assert dated["event_date"] == "2014-06-20"
