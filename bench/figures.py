@@ -378,9 +378,9 @@ def _ingest_batches(ctx: Context, n_claims: int, reports_per_batch: int = 200):
     frame = ctx.claims(n_claims, distinct_strings=True)
     texts = [r.text for r in ctx.reports[:500]] or ["report text"]
     batch, batches, current_id, current = [], [], None, None
-    columns = ["report_id", "place_id", "place", "kind", "party", "party_label", "status", "report_date",
+    columns = ["report_id", "place_id", "place_name", "kind", "party", "party_label", "status", "report_date",
                "event_date", "source", "url", "evidence", "span_start", "span_end", "confidence", "lat", "lon",
-               "extractor_version", "construction"]
+               "extractor_version", "rule"]
     for number, row in enumerate(frame[columns].itertuples(index=False, name=None)):
         (rid, place_id, place, kind, party, label, status, report_date, event_date, source, url, evidence,
          s0, s1, confidence, lat, lon, version, construction) = row

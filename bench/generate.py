@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from geodata.gazetteer import Gazetteer
+from geodata.store import FRAME_COLUMNS
 
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
           "October", "November", "December")
@@ -353,31 +354,31 @@ def claims_frame(n_claims: int, n_places: int = 2000, seed: int = 0, claims_per_
     event_py = np.array(pd.Series(event_dates).dt.date.to_numpy(dtype=object), dtype=object)
     event_py[~has_event] = None
     frame = pd.DataFrame({
-        "id": np.arange(1, n + 1),
         "claim_key": [f"{k:020x}" for k in rng.integers(0, 2**62, n)],
         "report_id": report_ids,
         "place_id": place_ids,
-        "place": place_names,
-        "kind": places["kind"].to_numpy(dtype=object)[place_index],
         "side": None,
         "party": parties,
-        "party_label": pd.Series(parties).map(labels).to_numpy(dtype=object),
         "status": status.astype(object),
-        "report_date": report_py,
         "event_date": event_py,
-        "source": np.array(AGENCIES, dtype=object)[report_index % len(AGENCIES)],
-        "url": [f"https://news.example/r/{r}" for r in report_index],
+        "event_precision": np.where(has_event, "day", None).astype(object),
         "evidence": evidence,
         "span_start": rng.integers(0, 1500, n),
         "confidence": np.array([0.9, 0.85, 0.75, 0.7, 0.55], dtype=float)[rng.integers(0, 5, n)],
+        "extractor_version": "0.1.0",
+        "rule": np.array(CONSTRUCTIONS, dtype=object)[rng.integers(0, len(CONSTRUCTIONS), n)],
+        "report_date": report_py,
+        "source": np.array(AGENCIES, dtype=object)[report_index % len(AGENCIES)],
+        "url": [f"https://news.example/r/{r}" for r in report_index],
+        "superseded_by": None,
+        "place_name": place_names,
+        "kind": places["kind"].to_numpy(dtype=object)[place_index],
         "lat": places["lat"].to_numpy()[place_index],
         "lon": places["lon"].to_numpy()[place_index],
-        "extractor_version": "0.1.0",
-        "construction": np.array(CONSTRUCTIONS, dtype=object)[rng.integers(0, len(CONSTRUCTIONS), n)],
-        "superseded_by": None,
+        "countries": "",
+        "side_names": "",
+        "party_label": pd.Series(parties).map(labels).to_numpy(dtype=object),
+        "party_country": "",
     })
     frame["span_end"] = frame["span_start"] + 120
-    order = ["id", "claim_key", "report_id", "place_id", "place", "kind", "side", "party", "party_label", "status",
-             "report_date", "event_date", "source", "url", "evidence", "span_start", "span_end", "confidence",
-             "lat", "lon", "extractor_version", "construction", "superseded_by"]
-    return frame[order]
+    return frame[FRAME_COLUMNS]

@@ -31,15 +31,20 @@ def build_store(path: str | Path, frame: pd.DataFrame) -> Path:
                     "2024-01-01 00:00:00.000000")
                    for rid, url, source, day in reports.itertuples(index=False, name=None)]
     columns = [c for c in CLAIM_COLUMNS]
-    data = frame[columns].copy()
-    for column in ("report_date", "event_date"):
-        data[column] = [_iso(d) for d in data[column]]
+    # The store keeps ids only (schema 2): the frame's place facts go in ``places``, once per place.
+    data = frame.rename(columns={"claim_key": "key"}).reindex(columns=columns).copy()
+    data["event_date"] = [_iso(d) for d in data["event_date"]]
     data = data.astype(object).where(data.notna(), None)
+    place_rows = [(pid, name, kind, float(lat), float(lon), "", "") for pid, name, kind, lat, lon in
+                  frame.drop_duplicates("place_id")[["place_id", "place_name", "kind", "lat", "lon"]].itertuples(
+                      index=False, name=None)]
     with sqlite3.connect(path) as conn:
         conn.execute("PRAGMA synchronous = OFF")
         conn.executemany(
             "INSERT INTO reports (report_id, url, source, title, name, report_date, text, version, superseded_by,"
             " ingested_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", report_rows)
+        conn.executemany("INSERT INTO places (id, name, kind, lat, lon, countries, side_names) VALUES "
+                         "(?, ?, ?, ?, ?, ?, ?)", place_rows)
         conn.executemany(f"INSERT INTO claims ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
                          data.itertuples(index=False, name=None))
     conn.close()

@@ -330,7 +330,7 @@ def test_state_on_a_date_equals_the_state_of_the_claims_up_to_it():
     frame = claims_frame(4_000, n_places=30, seed=7, days=120)
     rng = np.random.default_rng(7)
     picked = rng.choice(len(frame), 90, replace=False)
-    frame.loc[picked[:30], "construction"] = "correction"
+    frame.loc[picked[:30], "rule"] = "correction"
     frame.loc[picked[30:60], "report_date"] = None
     frame.loc[picked[60:], "party"] = "unknown"
     prepared = prepare(frame)
