@@ -15,6 +15,7 @@ user typed or linked (query values, file names). Both are shown as text, never a
 from __future__ import annotations
 
 import math
+import re
 import string
 from collections.abc import Mapping, Sequence
 from datetime import date
@@ -41,21 +42,46 @@ def escape_text(value) -> str:
     return text.replace("\\", "&#92;").replace("`", "&#96;").replace("$", "&#36;")
 
 
+_LINKISH = re.compile(r"\S*(?:://|www\.|@)\S*")
+
+
 def md_text(value) -> str:
     r"""Outside text for a Streamlit Markdown element, shown exactly as typed.
 
     Every ASCII punctuation character is backslash-escaped (CommonMark lets any of them be), so
     no link, image, emphasis, HTML, directive or formula can start; line breaks become spaces.
+    Words a renderer would turn into links by themselves (``https://…``, ``www.…``, addresses
+    with ``@``) go in code spans, where nothing is linked.
 
     Examples
     --------
-    >>> md_text("[Click](https://evil.example) ![t](x.png)")
-    '\\[Click\\]\\(https\\:\\/\\/evil\\.example\\) \\!\\[t\\]\\(x\\.png\\)'
+    >>> print(md_text("**bold** [x](y)"))
+    \*\*bold\*\* \[x\]\(y\)
+    >>> print(md_text("see https://evil.example/p.png"))
+    see `https://evil.example/p.png`
     """
     if value is None:
         return ""
     text = " ".join(str(value).split())
+    out, last = [], 0
+    for match in _LINKISH.finditer(text):
+        out.append(_escaped(text[last:match.start()]))
+        out.append(_code_span(match.group()))
+        last = match.end()
+    out.append(_escaped(text[last:]))
+    return "".join(out)
+
+
+def _escaped(text: str) -> str:
     return "".join("\\" + c if c in _PUNCTUATION else c for c in text)
+
+
+def _code_span(text: str) -> str:
+    """``text`` as a CommonMark code span: a fence longer than any run of backticks in it."""
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * (longest + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
 
 
 def safe_url(url) -> str | None:
@@ -367,9 +393,9 @@ COLLAPSE_SIDEBAR_JS = f"""<script>
   win.__bwSidebarChecked = true;
   if (win.innerWidth > {NARROW}) return;
   const collapse = () => {{
+    if (doc.querySelector('[data-testid="stExpandSidebarButton"]')) return true;  // already collapsed
     const bar = doc.querySelector('section[data-testid="stSidebar"]');
     if (!bar) return false;
-    if (bar.getAttribute('aria-expanded') === 'false') return true;
     const button = doc.querySelector('[data-testid="stSidebarCollapseButton"] button')
       || bar.querySelector('button[kind="headerNoPadding"]');
     if (!button) return false;

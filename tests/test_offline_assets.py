@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import socket
@@ -100,6 +101,31 @@ def test_offline_problems():
     problems = offline_problems(m)
     assert any("awesome-markers" in p for p in problems)
     assert any("leaflet-dvf" in p for p in problems)
+
+
+def test_basemap_is_natural_earth_10m_cut_to_the_region(tmp_path):
+    from dashboard.basemap import BASEMAP_FILE, REGION_BBOX, write_basemap
+
+    borders = country_borders()
+    assert borders.attrs["scale"] == "1:10m"
+    path = write_basemap(tmp_path)
+    assert path.name == BASEMAP_FILE and write_basemap(tmp_path) == path  # written once
+    data = json.loads(path.read_text())
+    kinds = {f["properties"]["kind"] for f in data["features"]}
+    assert kinds == {"land", "line"} and data["scale"] == "1:10m"
+    west, south, east, north = REGION_BBOX
+    for feature in data["features"]:
+        for lon, lat in _points(feature["geometry"]["coordinates"]):
+            assert west - 1e-6 <= lon <= east + 1e-6 and south - 1e-6 <= lat <= north + 1e-6
+    assert 300_000 < path.stat().st_size < 3_000_000
+
+
+def _points(coordinates):
+    if isinstance(coordinates[0], (int, float)):
+        yield coordinates
+    else:
+        for part in coordinates:
+            yield from _points(part)
 
 
 def test_country_borders():
@@ -249,8 +275,9 @@ def test_map_renders_offline_in_chromium(playwright_api, offline_app):
             frame = page.frame_locator('iframe[title="streamlit_folium.st_folium"]')
             markers = frame.locator("path.leaflet-interactive")
             expect(markers).to_have_count(3, timeout=30_000)
-            # Country fills and borders: one SVG path per country, in the basemap pane.
-            assert frame.locator(".leaflet-borderwatch-basemap-pane path").count() >= 40
+            # Country fills and border lines, fetched from the app (1:10m), in the basemap pane.
+            page.frame(url=lambda u: "st_folium" in u).wait_for_function(
+                "() => document.querySelectorAll('.leaflet-borderwatch-basemap-pane path').length >= 80")
             labels = frame.locator(".borderwatch-label > div")  # the outer div is 0x0
             for name in ("Iraq", "Syria", "Turkey", "Jordan"):
                 expect(labels.get_by_text(name, exact=True)).to_be_visible()
