@@ -412,9 +412,10 @@ def _sources(claims: pd.DataFrame, day_rows: pd.DataFrame, rows: pd.DataFrame) -
     backing = np.flatnonzero(claims["backs_run"].to_numpy())
     seen = rows["backing_seen"].to_numpy()
     run_of = claims["run"].to_numpy()
-    take = _ranges(np.maximum(seen - 4 * MAX_SOURCES + 1, 0), seen + 1)
+    window = 2 * MAX_SOURCES  # room for sentences that repeat (allies named together, syndicated copies)
+    take = _ranges(np.maximum(seen - window + 1, 0), seen + 1)
     picked = backing[take]
-    picked = picked[run_of[picked] == np.repeat(rows["run"].to_numpy(), np.minimum(seen + 1, 4 * MAX_SOURCES))]
+    picked = picked[run_of[picked] == np.repeat(rows["run"].to_numpy(), np.minimum(seen + 1, window))]
     both = pd.concat([day_rows, claims.iloc[picked]])
     both = both[~both.index.duplicated()]
     both = both.iloc[np.lexsort((-both.index.to_numpy(), -both["effective"].to_numpy().astype(np.int64),
@@ -423,9 +424,10 @@ def _sources(claims: pd.DataFrame, day_rows: pd.DataFrame, rows: pd.DataFrame) -
     side = _column(both, "side")
     grouped: dict = {}
     where: dict = {}
-    for track, source, url, report, event, prec, evidence, party, status, own_side, key, confidence in zip(
-            both["_track"], both["source"], both["url"], both["report_date"], both["event_date"], precision,
-            both["evidence"], both["party"], both["status"], side, both["claim_key"], both["confidence"]):
+    columns = [both[c].to_numpy(dtype=object) for c in ("_track", "source", "url", "report_date", "event_date")]
+    columns += [precision] + [both[c].to_numpy(dtype=object) for c in ("evidence", "party", "status")]
+    columns += [side, both["claim_key"].to_numpy(dtype=object), both["confidence"].to_numpy()]
+    for track, source, url, report, event, prec, evidence, party, status, own_side, key, confidence in zip(*columns):
         items = grouped.setdefault(track, [])
         known = where.setdefault(track, {})
         if evidence in known:  # the same sentence again (allies named together, or a syndicated copy)

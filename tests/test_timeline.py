@@ -340,3 +340,154 @@ def test_state_on_a_date_equals_the_state_of_the_claims_up_to_it():
         direct = as_of(frame[effective.le(on)].reset_index(drop=True), on, GOVERNMENT)
         assert len(fast) > 0
         pd.testing.assert_frame_equal(fast, direct)
+
+
+# -- sides of a crossing --------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def gazetteer():
+    from geodata.gazetteer import load_gazetteer
+
+    return load_gazetteer()
+
+
+def sided(gazetteer, *claims):
+    """The claims as the store reads them: the gazetteer's sides and labels joined."""
+    return claims_to_frame(claims, gazetteer)
+
+
+def qaim(party, event_date, report_id, side=None, **kw):
+    return make_claim("al-qaim", party, event_date=event_date, report_date=event_date, report_id=report_id,
+                      side=side, evidence=kw.pop("evidence", f"{party} {side or 'whole'} {event_date}"), **kw)
+
+
+def sides_of(row):
+    return {s["side"]: (s["party"], s["since"]) for s in row["sides"]}
+
+
+def test_a_claim_about_the_whole_crossing_sets_both_sides(gazetteer):
+    row = as_of(sided(gazetteer, qaim("isil", "2014-06-21", "a"))).iloc[0]
+    assert sides_of(row) == {"IQ": ("isil", D("2014-06-21")), "SY": ("isil", D("2014-06-21"))}
+    assert (row["party"], row["status"], row["split"], row["side"]) == ("isil", "controls", False, None)
+    assert [s["side_name"] for s in row["sides"]] == ["Al-Qaim", "Albu Kamal"]
+
+
+def test_sides_held_by_different_parties_make_a_split_crossing(gazetteer):
+    claims = [qaim("isil", "2014-06-21", "a"),
+              qaim("iraq-gov", "2017-11-03", "b"),  # a state's own forces: their own side only
+              qaim("syria-gov", "2017-11-19", "c", side="SY")]
+    frame = prepare(sided(gazetteer, *claims))
+    row = as_of(frame, D("2017-11-10")).iloc[0]
+    assert sides_of(row) == {"IQ": ("iraq-gov", D("2017-11-03")), "SY": ("isil", D("2014-06-21"))}
+    assert (row["party"], row["status"], row["split"]) == ("split", "split", True)
+    assert row["holders"] == ["iraq-gov", "isil"]
+    assert row["party_label"] == "Al-Qaim: Iraqi government forces / Albu Kamal: Islamic State (ISIL)"
+    row = as_of(frame, D("2017-11-20")).iloc[0]
+    assert sides_of(row) == {"IQ": ("iraq-gov", D("2017-11-03")), "SY": ("syria-gov", D("2017-11-19"))}
+    # sides that agree again are one holder, since the later side's change
+    later = as_of(sided(gazetteer, *claims, qaim("isil", "2018-01-05", "d", side="IQ"),
+                        qaim("isil", "2018-01-09", "e", side="SY")), D("2018-02-01")).iloc[0]
+    assert (later["party"], later["split"], later["since"]) == ("isil", False, D("2018-01-09"))
+
+
+def test_a_side_with_no_report_yet_is_listed_without_a_holder(gazetteer):
+    row = as_of(sided(gazetteer, make_claim("rabia", "sdf", side="SY", event_date="2016-05-01"))).iloc[0]
+    assert sides_of(row) == {"IQ": (None, None), "SY": ("sdf", D("2016-05-01"))}
+    assert (row["party"], row["split"]) == ("sdf", False)
+
+
+def test_a_province_has_no_sides(gazetteer):
+    row = as_of(sided(gazetteer, make_claim("nineveh", "isil", event_date="2014-06-10"))).iloc[0]
+    assert row["sides"] == [] and row["side"] is None and row["holders"] == ["isil"]
+
+
+def test_periods_per_side_and_of_the_whole_crossing(gazetteer):
+    frame = sided(gazetteer, qaim("isil", "2014-06-21", "a"), qaim("iraq-gov", "2017-11-03", "b"),
+                  qaim("syria-gov", "2017-11-19", "c", side="SY"))
+    iraqi = periods(frame, "al-qaim", side="IQ")
+    assert iraqi[["party", "start", "side"]].values.tolist() == [["isil", D("2014-06-21"), "IQ"],
+                                                                 ["iraq-gov", D("2017-11-03"), "IQ"]]
+    whole = periods(frame, "al-qaim")
+    assert whole[["party", "start"]].values.tolist() == [["isil", D("2014-06-21")], ["split", D("2017-11-03")]]
+
+
+def test_sides_on_generated_histories_agree_with_cutting_the_claims(gazetteer):
+    rng = np.random.default_rng(3)
+    claims = [make_claim(["al-qaim", "rabia", "al-waleed"][rng.integers(3)],
+                         ["isil", "iraq-gov", "syria-gov", "sdf", "krg"][rng.integers(5)],
+                         side=[None, None, "IQ", "SY"][rng.integers(4)],
+                         event_date=START + timedelta(days=int(rng.integers(60))), report_id=f"r{n}",
+                         span=(n, n + 1)) for n in range(300)]
+    frame = sided(gazetteer, *claims)
+    prepared = prepare(frame)
+    effective = effective_dates(frame).dt.date
+    for on in (START + timedelta(days=d) for d in (5, 20, 40, 59)):
+        pd.testing.assert_frame_equal(as_of(prepared, on, GOVERNMENT),
+                                      as_of(frame[effective.le(on)].reset_index(drop=True), on, GOVERNMENT))
+
+
+# -- precision ------------------------------------------------------------------------------------
+def test_a_vague_date_takes_effect_at_the_start_of_its_span_and_is_shown_as_the_span():
+    mid = rabia("isil", "2014-05-01", "2015-03-01", "r1", event_precision="part")
+    assert state_at([mid], "2014-04-30").empty
+    row = state_at([mid], "2014-06-15").loc["rabia"]
+    assert (row["since"], row["since_precision"], row["since_text"]) == (D("2014-05-01"), "part", "mid-2014")
+    assert row["sources"][0]["event_text"] == "mid-2014"
+    assert "2014-01-01" not in str(row.to_dict())
+
+
+def test_a_precise_date_inside_the_span_wins_over_the_vague_one():
+    claims = [rabia("iraq-gov", "2014-03-01", "2014-03-02", "r0"),
+              rabia("isil", "2014-05-01", "2015-03-01", "r1", event_precision="part", evidence="Since mid-2014."),
+              rabia("isil", "2014-06-21", "2014-06-22", "r2", evidence="ISIL took Rabia on 21 June.")]
+    assert state_at(claims, "2014-06-15").loc["rabia", "party"] == "iraq-gov"  # not ISIL before the 21st
+    row = state_at(claims, "2014-07-01").loc["rabia"]
+    assert (row["party"], row["since"], row["since_text"]) == ("isil", D("2014-06-21"), "2014-06-21")
+    assert row["n_reports"] == 2
+
+
+def test_a_precise_date_of_another_holder_does_not_move_the_vague_one():
+    claims = [rabia("isil", "2014-05-01", "2015-03-01", "r1", event_precision="part"),
+              rabia("krg", "2014-08-20", "2014-08-21", "r2")]
+    assert state_at(claims, "2014-06-01").loc["rabia", "party"] == "isil"
+    assert state_at(claims, "2014-09-01").loc["rabia", "party"] == "krg"
+
+
+# -- joint holders and contested ------------------------------------------------------------------
+def nasib(party, report_id, span=(0, 80), evidence="The Nasib crossing fell to rebels and Nusra fighters.", **kw):
+    return make_claim("nasib", party, event_date="2015-04-01", report_date="2015-04-02", report_id=report_id,
+                      span=span, evidence=evidence, **kw)
+
+
+def test_parties_named_as_one_agent_hold_jointly_not_contested():
+    row = state_at([nasib("syrian-opposition", "r1"), nasib("nusra", "r1")]).loc["nasib"]
+    assert not row["contested"] and row["status"] == "controls"
+    assert row["party"] == "nusra" and row["joint_with"] == ["syrian-opposition"]
+    assert row["holders"] == ["nusra", "syrian-opposition"]
+    (source,) = row["sources"]  # one sentence, listed once, naming both
+    assert source["parties"] == ["nusra", "syrian-opposition"]
+
+
+def test_different_reports_naming_different_holders_on_one_date_are_contested():
+    row = state_at([nasib("syrian-opposition", "r1", evidence="Rebels hold Nasib."),
+                    nasib("nusra", "r2", evidence="Nusra holds Nasib.")]).loc["nasib"]
+    assert row["contested"] and row["joint_with"] == []
+
+
+def test_a_report_that_names_allies_does_not_contest_one_that_names_one_of_them():
+    row = state_at([nasib("syrian-opposition", "r1"), nasib("nusra", "r1"),
+                    nasib("nusra", "r2", evidence="Nusra fighters hold Nasib.")]).loc["nasib"]
+    assert not row["contested"] and row["party"] == "nusra"
+
+
+def test_an_explicit_contested_claim_is_contested():
+    row = state_at([rabia("isil", "2014-06-22", report_id="r1"),
+                    rabia("krg", "2014-06-22", report_id="r2", status="contested", span=(50, 90))]).loc["rabia"]
+    assert row["contested"]
+
+
+def test_each_sentence_is_listed_once():
+    same = "Militants hold Rabia and the road to it."
+    row = state_at([rabia("isil", "2014-06-22", report_id="r1", evidence=same),
+                    rabia("isil", "2014-06-23", report_id="r2", evidence=same),
+                    rabia("isil", "2014-06-24", report_id="r3", evidence="Another sentence.")]).loc["rabia"]
+    assert [s["evidence"] for s in row["sources"]] == ["Another sentence.", same]
