@@ -6,7 +6,7 @@ DB ?= borderwatch.db
 HOST ?= 127.0.0.1
 PORT ?= 8501
 
-.PHONY: run test install install-test system-deps bench clean
+.PHONY: run test stress-test install install-test system-deps bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,11 @@ run: install
 
 test: system-deps install-test
 	$(BIN)/python -m pytest
+
+# The suite beside a CPU hog on every core, twice (tests must wait for states, not an idle machine):
+# `make stress-test`, or `make stress-test ARGS="tests/test_browser.py"`, RUNS=1, HOGS=4.
+stress-test: system-deps install-test
+	bash scripts/stress-test.sh $(ARGS)
 
 bench: install
 	$(BIN)/python -m pip install --quiet -e '.[bench]'

@@ -12,8 +12,39 @@ from pathlib import Path
 from typing import Optional
 
 import typer
+from typer.core import TyperGroup
 
-app = typer.Typer(add_completion=False, no_args_is_help=True,
+try:  # typer vendors click from 0.2x on; before, it used click itself
+    from typer._click import exceptions as click_errors
+except ImportError:  # pragma: no cover
+    from click import exceptions as click_errors
+
+
+class _OneLineErrors(TyperGroup):
+    """Usage errors (a bad --kind, a missing argument) as one line, not a framed box, and exit 2."""
+
+    def main(self, *args, standalone_mode: bool = True, **extra):
+        try:
+            code = super().main(*args, standalone_mode=False, **extra)
+        except getattr(click_errors, "NoArgsIsHelpError", ()) as error:  # the help is already printed
+            code = error.exit_code
+        except click_errors.ClickException as error:
+            ctx = getattr(error, "ctx", None)
+            command = ctx.command_path.partition(" ")[2] if ctx is not None else ""
+            message = " ".join(error.format_message().replace("Value error, ", "").split()).rstrip(".")
+            hint = f" (see borderwatch {command + ' ' if command else ''}--help)" if ctx is not None else ""
+            typer.echo(f"borderwatch: error: {command + ': ' if command else ''}{message}{hint}", err=True)
+            code = error.exit_code
+        except typer.Abort:
+            typer.echo("borderwatch: aborted", err=True)
+            code = 1
+        code = code if isinstance(code, int) else 0
+        if standalone_mode:
+            sys.exit(code)
+        return code
+
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, cls=_OneLineErrors,
                   help="Who controls which border crossing, and since when: claims from news reports, on a map.")
 correct_app = typer.Typer(no_args_is_help=True, help="Analyst corrections: reject a claim or set a holder.")
 app.add_typer(correct_app, name="correct")
@@ -22,7 +53,7 @@ GAZETTEER_OPTION = typer.Option(
     None, "--gazetteer", envvar="BORDERWATCH_GAZETTEER",
     help="CSV/GeoJSON of extra places (same columns as the shipped gazetteer, plus 'kind').")
 DB_OPTION = typer.Option(
-    None, "--db", help="Store: SQLite file or SQLAlchemy URL [default: $BORDERWATCH_DB or ./borderwatch.db].")
+    None, "--db", help="Store: SQLite file or SQLAlchemy URL.", show_default="$BORDERWATCH_DB or ./borderwatch.db")
 
 
 class GazetteerFormat(str, Enum):
@@ -60,6 +91,13 @@ def parse_date(value: str | None, option: str) -> date | None:
     try:
         return date.fromisoformat(value)
     except ValueError:
+        import re
+
+        form = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", value.strip())
+        if form:  # the form is right; the date is impossible
+            year, month, day = map(int, form.groups())
+            why = f"there is no month {month}" if not 1 <= month <= 12 else f"{year}-{month:02d} has no day {day}"
+            fail(f"{option} {value!r} is not a date ({why})")
         fail(f"{option} {value!r} is not a date in YYYY-MM-DD form")
 
 
@@ -98,11 +136,15 @@ def gazetteer(fmt: GazetteerFormat = typer.Option(GazetteerFormat.csv, "--format
               extra: Optional[Path] = GAZETTEER_OPTION) -> None:
     """Print the gazetteer (crossings and governorates) as CSV or GeoJSON, e.g. to open in QGIS."""
     frame = _gazetteer(extra).to_geodataframe()
-    if fmt is GazetteerFormat.geojson:
-        sys.stdout.write(frame.to_json(drop_id=True) + "\n")
-    else:
-        table = frame.assign(lon=frame.geometry.x, lat=frame.geometry.y).drop(columns="geometry")
-        table.to_csv(sys.stdout, index=False)
+    try:
+        if fmt is GazetteerFormat.geojson:
+            sys.stdout.write(frame.to_json(drop_id=True) + "\n")
+        else:
+            table = frame.assign(lon=frame.geometry.x, lat=frame.geometry.y).drop(columns="geometry")
+            table.to_csv(sys.stdout, index=False)
+            sys.stdout.flush()
+    except BrokenPipeError:
+        _quiet_broken_pipe()  # the reader (| head) stopped reading
 
 
 @app.command()
@@ -113,14 +155,21 @@ def extract(paths: list[str] = typer.Argument(..., help="Files, folders or - (st
             jsonl: bool = typer.Option(False, "--jsonl", help="Write claims to stdout, one JSON object a line "
                                        "(without --db, nothing is stored)."),
             dry_run: bool = typer.Option(False, "--dry-run", help="Extract and report, store nothing."),
-            batch_size: int = typer.Option(200, help="Reports per store transaction."),
+            batch_size: int = typer.Option(200, min=1, help="Reports per store transaction (at least 1)."),
             workers: int = typer.Option(1, "--workers", min=1, help="Extraction processes (more than 1: a local "
                                         "Dask cluster of that many)."),
             scheduler: Optional[str] = typer.Option(None, "--scheduler", metavar="ADDRESS",
                                                     help="Extract on the Dask cluster of this scheduler "
                                                          "(tcp://host:8786); see docs/scaling.md."),
             extra: Optional[Path] = GAZETTEER_OPTION) -> None:
-    """Extract control claims from reports and store them (and/or print them as JSON Lines)."""
+    """Extract control claims from reports and store them (and/or print them as JSON Lines).
+
+    Every input that cannot be read (missing, binary, empty, too big, a bad batch line or row) is
+    named on its own line with the reason, and the rest of the batch is still read and stored.
+
+    Exit status: 0 every input was read; 3 some inputs could not be read (the others were stored);
+    4 no report was read at all; 1 the store or the Dask cluster failed; 2 a usage error.
+    """
     from extract.batch import BatchSummary, extract_reports, report_record
     from extract.distributed import DaskError
     from extract.pipeline import Extractor
@@ -160,7 +209,7 @@ def extract(paths: list[str] = typer.Argument(..., help="Files, folders or - (st
         task = progress.add_task("extracting", total=len(files))
         def inputs():
             for path in files:
-                yield from read_inputs([str(path)], options)
+                yield from read_inputs([path], options)
                 progress.advance(task)
 
         try:
@@ -168,9 +217,14 @@ def extract(paths: list[str] = typer.Argument(..., help="Files, folders or - (st
                 if report.report_date is None:
                     typer.echo(f"borderwatch: warning: {report.name}: {report.date_note or 'no report date found'}; "
                                "claims keep report_date null (give --report-date)", err=True)
+                if report.note:
+                    typer.echo(f"borderwatch: warning: {report.name}: {report.note}", err=True)
                 if jsonl:
-                    for claim in claims:
-                        sys.stdout.write(json.dumps(claim.to_dict(), ensure_ascii=False) + "\n")
+                    try:
+                        for claim in claims:
+                            sys.stdout.write(json.dumps(claim.to_dict(), ensure_ascii=False) + "\n")
+                    except BrokenPipeError:
+                        _quiet_broken_pipe()  # the reader (| head) stopped reading
                 pending.append((report_record(report), claims))
                 if len(pending) >= batch_size:
                     flush()
@@ -185,6 +239,10 @@ def extract(paths: list[str] = typer.Argument(..., help="Files, folders or - (st
         line += (f"; stored {stored.added} new reports ({stored.versions} new versions), "
                  f"{stored.duplicates} already stored")
     typer.echo(line, err=True)
+    code, reason = summary.exit_status()
+    if code:
+        typer.echo(f"borderwatch: error: {reason}", err=True)
+        raise typer.Exit(code)
 
 
 def _bbox(value: Optional[str]):
@@ -200,14 +258,15 @@ def _bbox(value: Optional[str]):
 
 @app.command()
 def export(db: Optional[str] = DB_OPTION,
-           as_of: Optional[str] = typer.Option(None, "--as-of", help="State on this date [default: latest]."),
+           as_of: Optional[str] = typer.Option(None, "--as-of", help="State on this date.", show_default="latest"),
            date_from: Optional[str] = typer.Option(None, "--from", help="With --to: export the claims in this range."),
            date_to: Optional[str] = typer.Option(None, "--to", help="End of the range (inclusive)."),
            party: list[str] = typer.Option([], "--party", help="Only these controlling parties (repeatable)."),
            kind: list[Kind] = typer.Option([], "--kind", help="crossing or province (repeatable)."),
            bbox: Optional[str] = typer.Option(None, "--bbox", help="W,S,E,N in degrees."),
            fmt: ExportFormat = typer.Option(ExportFormat.geojson, "--format", help="Output format."),
-           output: Optional[Path] = typer.Option(None, "-o", "--output", help="Output file [default: stdout]."),
+           output: Optional[Path] = typer.Option(None, "-o", "--output", help="Output file (needed for gpkg).",
+                                                 show_default="stdout"),
            extra: Optional[Path] = GAZETTEER_OPTION) -> None:
     """Export the as-of state (or, with --from/--to, the claims in that range) after the filters."""
     from extract.pipeline import EXTRACTOR_VERSION
@@ -225,6 +284,8 @@ def export(db: Optional[str] = DB_OPTION,
                           kinds=tuple(k.value for k in kind), bbox=box)
     except ValueError as error:
         fail(str(error))
+    if fmt is ExportFormat.gpkg and output is None:
+        fail("--format gpkg needs an output file (a GeoPackage cannot go to standard output): give -o FILE.gpkg")
     if db is not None and "://" not in db and not Path(db).exists():
         fail(f"{db}: no such store")
     store = _open_store(db, create=False)
@@ -245,8 +306,10 @@ def export(db: Optional[str] = DB_OPTION,
     table = filter_state(table, filters, {p.id: p.border for p in gaz.places.values()})
     try:
         write_export(table, output, fmt.value, filters, EXTRACTOR_VERSION, stdout=sys.stdout)
+    except BrokenPipeError:
+        _quiet_broken_pipe()  # the reader (| head) stopped reading
     except (OSError, ValueError) as error:
-        fail(f"cannot write {output}: {getattr(error, 'strerror', None) or error}", 1)
+        fail(f"cannot write {output or 'to standard output'}: {getattr(error, 'strerror', None) or error}", 1)
     if output is not None:
         typer.echo(f"wrote {len(table)} features to {output}", err=True)
 
@@ -274,12 +337,24 @@ def evaluate(corpus: Path = typer.Argument(..., help="Labelled corpus (JSON Line
         fail(f"(place, party) F1 {result.place_party.f1:.3f} is below --min-f1 {min_f1}", 1)
 
 
+def _claim_key_stored(store, claim_key: str) -> bool:
+    import sqlalchemy as sa
+
+    from geodata.store import claims
+
+    column = claims.c["key"] if "key" in claims.c else claims.c["claim_key"]  # store schema 2 renamed it
+    with store.engine.connect() as conn:
+        return conn.execute(sa.select(claims.c.id).where(column == claim_key).limit(1)).first() is not None
+
+
 @correct_app.command("reject")
 def correct_reject(claim_key: str, note: str = typer.Option("", help="Why."),
                    author: str = typer.Option(os.environ.get("USER", ""), help="Who."),
                    db: Optional[str] = DB_OPTION) -> None:
     """Reject a claim (by its claim key); the map stops using it."""
     store = _open_store(db, create=False)
+    if not _claim_key_stored(store, claim_key):
+        fail(f"no claim with key {claim_key!r} in {store.db} (a claim's key is in the 'sources' of an export)")
     number = store.add_correction("reject", claim_key=claim_key, note=note, author=author)
     typer.echo(f"correction {number}: rejected claim {claim_key}", err=True)
 
@@ -352,12 +427,27 @@ def serve(db: Optional[str] = DB_OPTION,
     raise typer.Exit(subprocess.call(command, env=env))
 
 
+def _quiet_broken_pipe() -> None:
+    """The reader of our output went away (``| head``): stop without a message, as ``cat`` does.
+
+    Standard output is pointed at /dev/null so that the interpreter's last flush cannot fail again.
+    """
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+    sys.exit(141)  # 128 + SIGPIPE, what a shell reports for a writer killed by a closed pipe
+
+
 def main() -> None:
     """Entry point of the ``borderwatch`` console script."""
     from sqlalchemy.exc import DatabaseError
 
     try:
         app()
+    except BrokenPipeError:
+        _quiet_broken_pipe()
     except DatabaseError as error:  # a store that fails mid-command: one line, not a traceback
         typer.echo(f"borderwatch: error: database: {str(error.orig or error).splitlines()[0]}", err=True)
         sys.exit(1)

@@ -24,10 +24,41 @@ class BatchSummary:
         reasons = {}
         for skip in self.skipped:
             reasons[skip.reason] = reasons.get(skip.reason, 0) + 1
-        why = "; ".join(f"{count} {reason}" for reason, count in reasons.items())
+        listed = list(reasons.items())
+        why = "; ".join(f"{count} {reason}" for reason, count in listed[:3])
+        if len(listed) > 3:  # each skip has its own line above; the summary stays one short line
+            why += f"; {sum(count for _, count in listed[3:])} for {len(listed) - 3} other reasons"
         return (f"{self.reports} reports read, {len(self.skipped)} skipped"
                 f"{' (' + why + ')' if why else ''}, {self.claims} claims found"
                 f"{f', {len(self.undated)} without a report date' if self.undated else ''}")
+
+
+    def exit_status(self) -> tuple[int, str]:
+        """The command's exit status and, when not 0, why in one line.
+
+        0: every input was read. 3: some inputs were skipped (the others were read). 4: no report
+        was read at all (every input was skipped, or there was nothing in them).
+
+        Examples
+        --------
+        >>> BatchSummary(reports=2).exit_status()
+        (0, '')
+        >>> BatchSummary(reports=2, skipped=[Skipped("a.txt", "empty file")]).exit_status()
+        (3, '1 input could not be read (a.txt: empty file); the other reports were read')
+        >>> BatchSummary().exit_status()
+        (4, 'no report was read (the inputs held none)')
+        """
+        if self.skipped:
+            first = self.skipped[0]
+            named = f"{first.name}: {first.reason}" + (f"; and {len(self.skipped) - 1} more, above"
+                                                        if len(self.skipped) > 1 else "")
+            count = f"{len(self.skipped)} input{'s' if len(self.skipped) > 1 else ''}"
+            if self.reports == 0:
+                return 4, f"no report was read: {count} could not be read ({named})"
+            return 3, f"{count} could not be read ({named}); the other reports were read"
+        if self.reports == 0:
+            return 4, "no report was read (the inputs held none)"
+        return 0, ""
 
 
 def report_record(report: Report) -> dict:

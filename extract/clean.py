@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
+from html.parser import HTMLParser
 
 # Lines that are page furniture: these words anywhere in a line ...
 _FURNITURE_ANYWHERE = re.compile(
@@ -42,6 +43,7 @@ class CleanText:
     source: str | None = None
     title: str | None = None
     report_date: date | None = None
+    note: str = ""  # how the text was got, when not the usual way (the HTML fallback)
 
 
 def _is_prose(line: str) -> bool:
@@ -92,9 +94,12 @@ def clean_html(html: str) -> CleanText:
     Uses trafilatura for the article body and htmldate for the date (see docs/design.md for why).
     The extracted body is cleaned again as plain text, which drops teaser lists trafilatura keeps.
     """
-    import trafilatura
-    from htmldate import find_date
-
+    try:
+        import trafilatura
+        from htmldate import find_date
+    except ImportError as error:  # a broken install: read the page plainly rather than fail every page
+        return _plain_html(html, f"HTML read without trafilatura ({str(error).splitlines()[0]}): "
+                                 "reinstall borderwatch to get main-text extraction")
     body = trafilatura.extract(html, include_comments=False, include_tables=False,
                                favor_precision=True, deduplicate=True) or ""
     if not body.strip():
@@ -109,3 +114,62 @@ def clean_html(html: str) -> CleanText:
     plain = clean_plain_text(body)
     return CleanText(text=plain.text, source=plain.source,
                      title=title, report_date=date.fromisoformat(found) if found else None)
+
+
+class _TextOfPage(HTMLParser):
+    """The visible text of a page, one line per block element, without scripts, styles and navigation."""
+
+    _SKIP = {"script", "style", "noscript", "template", "nav", "header", "footer", "aside", "form", "svg"}
+    _BLOCK = {"p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "article", "section",
+              "blockquote", "pre", "dd", "dt", "table"}
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.title: list[str] = []
+        self._skipping = 0
+        self._in_title = False
+
+    def handle_starttag(self, tag, attrs):
+        if tag in self._SKIP:
+            self._skipping += 1
+        elif tag == "title":
+            self._in_title = True
+        elif tag in self._BLOCK:
+            self.parts.append("\n")
+
+    def handle_endtag(self, tag):
+        if tag in self._SKIP:
+            self._skipping = max(0, self._skipping - 1)
+        elif tag == "title":
+            self._in_title = False
+        elif tag in self._BLOCK:
+            self.parts.append("\n")
+
+    def handle_data(self, data):
+        if self._in_title:
+            self.title.append(data)
+        elif not self._skipping:
+            self.parts.append(data)
+
+
+def _plain_html(html: str, note: str) -> CleanText:
+    """The standard library's reading of a page: visible text by block, then the plain-text cleaning.
+
+    Examples
+    --------
+    >>> cleaned = _plain_html("<html><title>T</title><nav>Home</nav><p>Rebels seized Nasib on Sunday, "
+    ...                       "officials said.</p><script>x()</script></html>", "why")
+    >>> cleaned.text, cleaned.title, cleaned.note
+    ('Rebels seized Nasib on Sunday, officials said.', 'T', 'why')
+    """
+    parser = _TextOfPage()
+    try:
+        parser.feed(html)
+        parser.close()
+    except (AssertionError, ValueError):  # html.parser gives up on some broken markup: keep what it read
+        pass
+    lines = (" ".join(line.split()) for line in "".join(parser.parts).split("\n"))
+    plain = clean_plain_text("\n".join(line for line in lines if line))
+    title = " ".join("".join(parser.title).split()) or None
+    return CleanText(text=plain.text, source=plain.source, title=title, note=note)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -84,3 +85,96 @@ def test_any_file_is_read_or_skipped_with_a_reason(tmp_path_factory, data, suffi
         assert isinstance(item, (Report, Skipped))
         if isinstance(item, Skipped):
             assert item.reason and str(path) in item.name
+
+
+# -- issue 16: bounded sentences, CSV and JSON batches that break, and time linear in the input --------------
+@fuzz(1500)
+@given(text=st.one_of(any_text, sentences, st.text(st.sampled_from("ab ,.\n"), max_size=9000),
+                      st.text(st.sampled_from("x,"), min_size=1900, max_size=6000)))
+def test_sentences_are_bounded_and_cover_every_character(text):
+    from extract.sentences import MAX_SENTENCE_CHARS, split_sentences
+
+    spans = split_sentences(text)
+    assert all(0 <= s < e <= len(text) and e - s <= MAX_SENTENCE_CHARS for s, e in spans)
+    assert all(a[1] <= b[0] for a, b in zip(spans, spans[1:]))  # in order, not overlapping
+    gaps = zip([0] + [e for _, e in spans], [s for s, _ in spans] + [len(text)])
+    assert all(not text[s:e].strip() for s, e in gaps)  # only whitespace falls between sentences
+
+
+csv_soup = st.lists(st.sampled_from(['"', '""', ",", "\n", "\r\n", "text", "report_date", "Rabia", "seized",
+                                     "2014-06-01", " ", "ISIL", "\x00", "é"]), max_size=80).map("".join)
+
+
+@fuzz(1500)
+@given(body=csv_soup, header=st.sampled_from(["text,report_date\n", '"text",report_date\n', "", '"text\n']))
+def test_any_csv_is_read_or_skipped_line_by_line(body, header):
+    import io
+
+    from extract.sources import read_csv_batch
+
+    for item in read_csv_batch(io.StringIO(header + body, newline=""), "b.csv", InputOptions()):
+        assert isinstance(item, (Report, Skipped))
+        if isinstance(item, Skipped):
+            assert item.reason and "\n" not in item.reason
+
+
+json_soup = st.lists(st.sampled_from(['{"text": "Rabia seized"', "[", "]", "{", "}", ":", ",", '"a"', "1" * 5000,
+                                      "-", "1e999", "NaN", '"\\ud800"', '{"report_date": [1]}', "null"]),
+                     max_size=400).map("".join)
+
+
+@fuzz(800)
+@given(line=json_soup)
+def test_any_jsonl_line_is_read_or_skipped_with_a_one_line_reason(line):
+    from extract.sources import read_jsonl
+
+    for item in read_jsonl([line, '{"text": "ISIL seized Rabia."}'], "b.jsonl", InputOptions()):
+        assert isinstance(item, (Report, Skipped))
+        if isinstance(item, Skipped):
+            assert item.reason and "\n" not in item.reason and len(item.reason) < 300
+
+
+# Extraction time must grow linearly with the input: cost at 8x the text within twice the linear 8x. Times
+# are the process's CPU time (not wall time, so a busy machine does not skew the ratio), best of two.
+NO_STOPS = [w for w in WORDS if w not in (".", "\n", "\x00")] + ["said", "held", "the army", "took", "Trebil"]
+LINEAR_SLACK = 16  # 8x input: a linear cost gives ~8, a quadratic one 64
+
+
+def _cpu_seconds(text: str) -> float:
+    import time
+
+    from extract import extract_claims
+
+    best = float("inf")
+    for _ in range(2):
+        start = time.process_time()
+        extract_claims(text, date(2014, 6, 23))
+        best = min(best, time.process_time() - start)
+    return best
+
+
+def _ratio(unit: str, size: int = 16_000) -> tuple[float, float, float]:
+    one = unit * (size // len(unit) + 1)
+    _cpu_seconds(unit)  # the matcher and parser are built before timing
+    small, big = _cpu_seconds(one), _cpu_seconds(one * 8)
+    return small, big, big / max(small, 1e-3)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("unit", [
+    # the issue's case: one line without full stops, places, parties, verbs and references all along it
+    "militants seized the Rabia crossing and Kurdish forces retook Al-Qaim while the army said it held Trebil, ",
+    "ISIL ISIL ISIL Rabia Rabia and and, ",  # names and conjunctions only: the coordination helpers
+    "x" * 997 + " ",  # one long token after another, nothing to find
+])
+def test_extraction_time_grows_linearly_with_a_sentence_without_full_stops(unit):
+    small, big, ratio = _ratio(unit)
+    assert ratio < LINEAR_SLACK, f"{small:.3f}s at 1x, {big:.3f}s at 8x: {ratio:.1f}x for 8x the text"
+
+
+@pytest.mark.slow
+@settings(max_examples=2, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+@given(unit=st.lists(st.sampled_from(NO_STOPS), min_size=30, max_size=60).map(lambda words: " ".join(words) + " "))
+def test_extraction_time_grows_linearly_on_generated_text(unit):
+    small, big, ratio = _ratio(unit)
+    assert ratio < LINEAR_SLACK, f"{small:.3f}s at 1x, {big:.3f}s at 8x: {ratio:.1f}x for 8x the text"

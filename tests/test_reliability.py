@@ -12,6 +12,7 @@ import ast
 import csv
 import json
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -20,6 +21,7 @@ from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
+import pytest
 from conftest import require
 
 from geodata.store import ClaimStore
@@ -34,14 +36,27 @@ WRAPPER = ("import resource, subprocess, sys, time; t = time.time(); "
            "file=sys.stderr); sys.exit(p.returncode)")
 
 
-def borderwatch(*args: str, user: str | None = None, timeout: float = 300) -> tuple[int, str, str, float, float]:
-    """Run ``borderwatch ARGS``; returns (exit code, stdout, stderr without the wrapper's line, peak MB, seconds)."""
+def borderwatch_command() -> list[str]:
+    """The installed console script, as a user runs it (the module when there is none)."""
     script = shutil.which("borderwatch", path=str(Path(sys.executable).parent))
-    command = [script] if script else [sys.executable, "-m", "dashboard.cli"]
+    return [script] if script else [sys.executable, "-m", "dashboard.cli"]
+
+
+def borderwatch(*args: str, user: str | None = None, timeout: float = 300, stdin: Path | None = None,
+                shell: str | None = None) -> tuple[int, str, str, float, float]:
+    """Run ``borderwatch ARGS``; returns (exit code, stdout, stderr without the wrapper's line, peak MB, seconds).
+
+    ``stdin`` is a file given as standard input; ``shell`` a bash command line run instead, in which
+    ``BORDERWATCH`` stands for the command (for process substitution such as ``<(cat file)``).
+    """
+    command = borderwatch_command()
     full = [sys.executable, "-c", WRAPPER, *command, *args]
+    if shell is not None:
+        full = [sys.executable, "-c", WRAPPER, "bash", "-c", shell.replace("BORDERWATCH", " ".join(command))]
     if user is not None:
         full = ["runuser", "-u", user, "--", *full]
-    done = subprocess.run(full, capture_output=True, text=True, timeout=timeout, cwd=REPO)
+    with open(stdin or os.devnull, "rb") as given:
+        done = subprocess.run(full, capture_output=True, text=True, timeout=timeout, cwd=REPO, stdin=given)
     lines = done.stderr.rstrip("\n").split("\n")
     assert lines[-1].startswith("@@ "), done.stderr[-2000:]
     _, rss_kb, seconds = lines[-1].split()
@@ -114,8 +129,8 @@ def test_a_200_mb_jsonl_line_and_csv_field_are_skipped_in_bounded_memory(tmp_pat
                        newlines=False)
     code, _, err, rss, seconds = borderwatch("extract", str(batch), "--dry-run")
     record("size-200mb-jsonl-line", bytes=batch.stat().st_size, exit=code, peak_rss_mb=round(rss), seconds=seconds,
-           summary=err.splitlines()[-1])
-    assert code == 0, err
+           summary=err.splitlines()[-2])
+    assert code == 3, err  # some input was not read: a script can tell
     assert f"skipped {batch}, line 2: record is 200 MiB; one report may be at most 16 MiB" in err
     assert "2 reports read, 1 skipped" in err  # the lines before and after it are read
     assert rss < 250, f"peak {rss:.0f} MB: the long line was held in memory"
@@ -124,9 +139,9 @@ def test_a_200_mb_jsonl_line_and_csv_field_are_skipped_in_bounded_memory(tmp_pat
     table = _write_big(tmp_path / "huge.csv", head=head, newlines=False)
     code, _, err, rss, seconds = borderwatch("extract", str(table), "--dry-run")
     record("size-200mb-csv-field", bytes=table.stat().st_size, exit=code, peak_rss_mb=round(rss), seconds=seconds,
-           summary=err.splitlines()[-1])
-    assert code == 0, err
-    assert f"skipped {table}, row 3: a line longer than 16 MiB" in err and "the rest of the batch is not read" in err
+           summary=err.splitlines()[-2])
+    assert code == 3, err
+    assert f"skipped {table}, line 3: line 3 is 200 MiB long; one report may be at most 16 MiB" in err
     assert "1 reports read, 1 skipped" in err
     assert rss < 250
 
@@ -275,7 +290,7 @@ def test_impossible_and_far_dates_leave_claims_undated_with_a_warning(tmp_path):
     assert sum(c["report_date"] is None for c in claims) == 4
     # --report-date with an impossible date is refused as a usage error, in one line
     code, _, err, _, _ = borderwatch("extract", str(batch), "--report-date", "2014-02-30", "--dry-run")
-    assert code == 2 and "--report-date '2014-02-30' is not a date in YYYY-MM-DD form" in one_line_error(err)
+    assert code == 2 and "--report-date '2014-02-30' is not a date (2014-02 has no day 30)" in one_line_error(err)
     # a far-future --report-date is taken as no date, with the warning naming every report
     code, _, err, _, _ = borderwatch("extract", str(batch), "--report-date", "2150-01-01", "--dry-run")
     assert code == 0 and err.count("--report-date 2150-01-01 is outside 1900-2100") == len(rows)
@@ -349,3 +364,257 @@ def test_no_sql_is_built_from_strings_with_values():
     record("sql-scan", calls=calls, offenders=offenders)
     assert calls >= 10  # the scan sees the store's queries
     assert offenders == []
+
+
+# -- issue 16: twelve breaks found by trying to break it ----------------------------------------------------
+RABIA_PAGE = """<html><head><title>Rabia retaken</title>
+<meta property="article:published_time" content="2014-09-30T08:00:00Z"></head>
+<body><nav>Home | World | Sport</nav>
+<article><h1>Rabia retaken</h1>
+<p>Kurdish Peshmerga forces retook the Rabia border crossing on Sunday, officials said.</p>
+<p>Residents said shops reopened in the afternoon and traffic resumed on the main road to the border.</p>
+</article><footer>All rights reserved 2014</footer></body></html>"""
+
+
+RABIA_SENTENCE = "Kurdish Peshmerga forces retook the Rabia border crossing on Sunday, officials said."
+
+
+def _claims(out: str) -> list[dict]:
+    return [json.loads(line) for line in out.splitlines() if line.strip()]
+
+
+def test_an_html_page_through_the_installed_command_gives_its_claims(tmp_path):
+    """Item 1: every HTML input crashed (lxml.html.clean ImportError) on a fresh install."""
+    page = tmp_path / "page.html"
+    page.write_text(RABIA_PAGE, encoding="utf-8")
+    code, out, err, _, _ = borderwatch("extract", str(page), "--jsonl")
+    assert code == 0 and "Traceback" not in err and "warning" not in err, err
+    (claim,) = _claims(out)
+    assert (claim["place_id"], claim["party"], claim["report_date"]) == ("rabia", "krg", "2014-09-30")
+
+
+HTML_REQUIREMENTS = ("trafilatura", "htmldate", "lxml", "lxml-html-clean", "charset-normalizer")
+
+
+@pytest.mark.slow
+def test_the_html_path_works_in_a_fresh_virtual_environment(tmp_path):
+    """Item 1, at its cause: a new venv (its own bundled pip, 23.2 here, as Debian's) and the HTML requirements
+    exactly as pyproject.toml declares them. With jusText's `lxml[html_clean]` alone, that pip installs lxml 6
+    without lxml_html_clean and `import trafilatura` fails; the declared `lxml_html_clean` closes it."""
+    import tomllib
+
+    declared = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"]["dependencies"]
+    wanted = [d for d in declared if re.split(r"[<>=!~\[; ]", d, maxsplit=1)[0].lower().replace("_", "-")
+              in HTML_REQUIREMENTS]
+    assert any(d.lower().replace("_", "-").startswith("lxml-html-clean") for d in wanted), declared
+    venv = tmp_path / "venv"
+    base = Path(sys.base_prefix) / "bin" / "python3"
+    subprocess.run([str(base), "-m", "venv", str(venv)], check=True, timeout=300, capture_output=True)
+    python = venv / "bin" / "python"
+    installed = subprocess.run([str(python), "-m", "pip", "install", "--quiet", *wanted], capture_output=True,
+                               text=True, timeout=600)
+    require(installed.returncode == 0 or "Could not find a version" not in installed.stderr,
+            f"no package index reachable: {installed.stderr[-300:]}")
+    assert installed.returncode == 0, installed.stderr[-3000:]
+    # extract/clean.py on its own (the package's __init__ would need the whole stack), as a user's install runs it
+    probe = ("import importlib.util, json, sys; spec = importlib.util.spec_from_file_location('clean', sys.argv[1]); "
+             "clean = sys.modules['clean'] = importlib.util.module_from_spec(spec); spec.loader.exec_module(clean); "
+             "c = clean.clean_html(open(sys.argv[2]).read()); "
+             "print(json.dumps({'text': c.text, 'date': str(c.report_date), 'note': c.note}))")
+    page = tmp_path / "page.html"
+    page.write_text(RABIA_PAGE, encoding="utf-8")
+    done = subprocess.run([str(python), "-c", probe, str(REPO / "extract" / "clean.py"), str(page)],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-3000:]
+    result = json.loads(done.stdout)
+    assert result["note"] == ""  # trafilatura itself, not the plain fallback
+    assert "Rabia border crossing" in result["text"] and "All rights reserved" not in result["text"]
+    assert result["date"] == "2014-09-30"
+
+
+def test_bad_json_lines_give_one_line_each_and_the_rest_of_the_batch_lands(tmp_path):
+    """Items 2 and 4: 200,000 nested brackets (RecursionError) and a 5,000-digit number (AttributeError)."""
+    deep = tmp_path / "deep.jsonl"
+    deep.write_text("[" * 200_000 + "\n", encoding="utf-8")
+    number = tmp_path / "number.jsonl"
+    number.write_text('{"text": "x", "n": ' + "1" * 5000 + "}\n", encoding="utf-8")
+    good = tmp_path / "good.txt"
+    good.write_text(RABIA_SENTENCE, encoding="utf-8")
+    code, out, err, _, _ = borderwatch("extract", str(deep), str(number), str(good), "--report-date", "2014-06-23",
+                                       "--jsonl")
+    assert "Traceback" not in err and "╭" not in err, err
+    assert f"skipped {deep}, line 1: JSON nested too deeply" in err
+    assert f"skipped {number}, line 1: a JSON number of 5,000 digits; at most 4300 are read" in err
+    assert [c["place_id"] for c in _claims(out)] == ["rabia"]  # good.txt was read
+    assert code == 3 and err.splitlines()[-1].startswith("borderwatch: error: 2 inputs could not be read")
+    record("issue16-bad-json", exit=code, stderr=err.splitlines())
+
+
+def test_csv_header_errors_and_an_unclosed_quote_are_reported_and_the_good_rows_land(tmp_path):
+    """Items 5 and 6: header errors escaped as tracebacks; an unclosed quote made 200 rows one report, silently."""
+    long_header = tmp_path / "long-header.csv"
+    long_header.write_text("text" + "x" * (17 * 2**20) + ",b\nfoo,1\n", encoding="utf-8")
+    quoted_header = tmp_path / "quoted-header.csv"
+    quoted_header.write_text('"text\n' + ("x" * 1023 + "\n") * (17 * 2**10), encoding="utf-8")
+    swallow = tmp_path / "swallow.csv"
+    rows = ["text,report_date", '"Militants seized the Rabia crossing.",2014-06-01',
+            '"Militants seized the Al-Qaim crossing. Unclosed,2014-06-02']
+    rows += [f"Islamic State militants seized the Al-Waleed border crossing on Sunday (report {n}).,2014-06-03"
+             for n in range(200)]
+    swallow.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    code, out, err, rss, _ = borderwatch("extract", str(long_header), str(quoted_header), str(swallow), "--jsonl")
+    assert "Traceback" not in err and "╭" not in err, err
+    assert f"skipped {long_header}: header row (line 1): line 1 is 17 MiB long" in err
+    assert f"skipped {quoted_header}: header row (line 1): a record over 16 MiB" in err
+    assert (f"skipped {swallow}, line 3: a quote opened on line 3 is never closed: line 3 skipped; lines 4-203 "
+            "read again as rows of their own") in err
+    assert "201 reports read, 3 skipped" in err  # was "2 reports read, 0 skipped", exit 0
+    assert len([c for c in _claims(out) if c["place_id"] == "al-waleed"]) == 200
+    assert code == 3 and rss < 250
+    record("issue16-csv", exit=code, peak_rss_mb=round(rss), stderr=err.splitlines())
+
+
+FIFTY_MB = 50 * 2**20
+
+
+@pytest.mark.parametrize("how", ["stdin", "process substitution", "/dev/zero"])
+def test_streams_are_refused_past_the_limit_in_bounded_memory(tmp_path, how):
+    """Item 7: the limit applied to regular files only (1.1 GB for 50 MB on stdin, MemoryError on /dev/zero)."""
+    big = _write_big(tmp_path / "big.txt") if how != "/dev/zero" else None
+    if how == "stdin":
+        code, _, err, rss, seconds = borderwatch("extract", "-", "--dry-run", stdin=big)
+        name = "<stdin>"
+    elif how == "process substitution":
+        code, _, err, rss, seconds = borderwatch(shell=f"exec BORDERWATCH extract <(cat {big}) --dry-run")
+        name = "/dev/fd/"
+    else:
+        code, _, err, rss, seconds = borderwatch("extract", "/dev/zero", "--dry-run")
+        name = "/dev/zero"
+    record(f"issue16-stream-{how.replace(' ', '-').strip('/').replace('/', '-')}", exit=code,
+           peak_rss_mb=round(rss), seconds=seconds, stderr=err.splitlines())
+    assert f"skipped {name}" in err and "more than 16 MiB, and one report may be at most 16 MiB" in err, err
+    assert code == 4 and "Traceback" not in err
+    assert rss < 250, f"peak {rss:.0f} MB"
+
+
+def test_a_jsonl_batch_through_a_pipe_is_streamed(tmp_path):
+    batch = tmp_path / "batch.jsonl"
+    with open(batch, "w", encoding="utf-8") as out:  # 17.6 MB of 16 KB reports: more than one report may be
+        for n in range(1100):
+            out.write(json.dumps({"text": f"Report {n}. " + "Nothing happened today " * 700,
+                                  "report_date": "2014-06-01"}) + "\n")
+    assert batch.stat().st_size > 16 * 2**20
+    code, _, err, rss, _ = borderwatch(shell=f"cat {batch} | BORDERWATCH extract - --dry-run")
+    assert code == 0 and "1100 reports read, 0 skipped, 0 claims found" in err, err
+    assert rss < 300
+
+
+@pytest.mark.parametrize("inputs, code, reason", [
+    (["missing.txt"], 4, "no report was read: 1 input could not be read (missing.txt: no such file or folder)"),
+    (["binary.txt"], 4, "binary"),
+    (["empty.txt"], 4, "empty file"),
+    (["blank.jsonl"], 4, "no report was read (the inputs held none)"),
+    (["good.txt", "missing.txt"], 3, "1 input could not be read (missing.txt: no such file or folder); the other "
+                                     "reports were read"),
+    (["good.txt"], 0, ""),
+])
+def test_exit_codes_a_script_can_trust(tmp_path, inputs, code, reason):
+    """Item 9: a missing file, or input all binary or empty, exited 0 with "0 reports read"."""
+    (tmp_path / "good.txt").write_text("Militants seized the Rabia crossing on Sunday.", encoding="utf-8")
+    (tmp_path / "binary.txt").write_bytes(bytes(range(256)) * 8)
+    (tmp_path / "empty.txt").write_text("", encoding="utf-8")
+    (tmp_path / "blank.jsonl").write_text("\n\n", encoding="utf-8")
+    done = subprocess.run([*borderwatch_command(), "extract", *inputs, "--dry-run", "--report-date", "2014-06-23"],
+                          capture_output=True, text=True, cwd=tmp_path, timeout=120)
+    assert done.returncode == code, done.stderr
+    if code:
+        assert reason in one_line_error(done.stderr)
+    else:
+        assert "error" not in done.stderr
+
+
+def test_the_exit_codes_are_documented_in_help():
+    done = subprocess.run([*borderwatch_command(), "extract", "--help"], capture_output=True, text=True,
+                          timeout=60, env={**os.environ, "COLUMNS": "200"})
+    assert done.returncode == 0
+    text = " ".join(done.stdout.replace("│", " ").split())
+    assert "Exit status: 0 every input was read; 3 some inputs could not be read (the others were stored); 4 no " \
+           "report was read at all; 1 the store or the Dask cluster failed; 2 a usage error." in text
+
+
+def test_silent_drops_are_reported(tmp_path):
+    """Item 10: an unknown claim key, symbolic link loops, a batch size of 0 or less were accepted silently."""
+    db = tmp_path / "s.db"
+    good = tmp_path / "reports" / "good.txt"
+    good.parent.mkdir()
+    good.write_text(RABIA_SENTENCE, encoding="utf-8")
+    (good.parent / "loop").symlink_to(".")
+    (good.parent / "broken").symlink_to("nowhere.txt")
+    code, _, err, _, _ = borderwatch("extract", str(good.parent), "--report-date", "2014-06-23", "--db", str(db))
+    assert code == 3, err
+    assert f"skipped {good.parent / 'loop'}: symbolic link loop (back to {good.parent}), not followed" in err
+    assert f"skipped {good.parent / 'broken'}: broken symbolic link (to nowhere.txt, which does not exist)" in err
+    assert "1 reports read, 2 skipped" in err
+    code, _, err, _, _ = borderwatch("correct", "reject", "nosuchkey", "--db", str(db))
+    assert code == 2 and "no claim with key 'nosuchkey'" in one_line_error(err)
+    assert sqlite3.connect(db).execute("select count(*) from corrections").fetchone() == (0,)
+    for size in ("0", "-5"):
+        code, _, err, _, _ = borderwatch("extract", str(good), "--batch-size", size, "--db", str(db))
+        assert code == 2 and "'--batch-size': Input should be greater than or equal to 1" in one_line_error(err)
+
+
+def test_cli_rough_edges(tmp_path):
+    """Item 11: gpkg without -o, a broken pipe, an impossible date, boxed errors for bad options, stray " ." in help."""
+    db = tmp_path / "s.db"
+    reports = tmp_path / "batch.jsonl"
+    reports.write_text("".join(json.dumps({"text": f"{RABIA_SENTENCE} ({n})", "report_date": f"2014-06-{n:02d}"})
+                               + "\n" for n in range(1, 29)), encoding="utf-8")
+    assert borderwatch("extract", str(reports), "--db", str(db))[0] == 0
+    code, out, err, _, _ = borderwatch("export", "--db", str(db), "--format", "gpkg")
+    assert code == 2 and out == ""
+    assert one_line_error(err).endswith("--format gpkg needs an output file (a GeoPackage cannot go to standard "
+                                        "output): give -o FILE.gpkg")
+    code, _, err, _, _ = borderwatch("export", "--db", str(db), "--as-of", "2014-02-30")
+    assert code == 2
+    assert one_line_error(err) == "borderwatch: error: --as-of '2014-02-30' is not a date (2014-02 has no day 30)"
+    code, _, err, _, _ = borderwatch("export", "--db", str(db), "--as-of", "2014-13-01")
+    assert code == 2
+    assert one_line_error(err) == "borderwatch: error: --as-of '2014-13-01' is not a date (there is no month 13)"
+    for option, value, known in (("--kind", "crossings", "'crossing', 'province'"),
+                                 ("--format", "shp", "'geojson', 'csv', 'gpkg'")):
+        code, _, err, _, _ = borderwatch("export", "--db", str(db), option, value)
+        assert code == 2 and one_line_error(err) == (
+            f"borderwatch: error: export: Invalid value for '{option}': '{value}' is not one of {known} "
+            "(see borderwatch export --help)")
+        assert len(err.strip().splitlines()) == 1
+    # a reader that stops reading (| head): no message, the exit status of a writer killed by SIGPIPE
+    for args in (["export", "--db", str(db), "--format", "csv"], ["gazetteer"],
+                 ["extract", str(reports), "--jsonl"]):
+        process = subprocess.Popen([*borderwatch_command(), *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        process.stdout.close()
+        err = process.stderr.read().decode()
+        assert process.wait(timeout=120) == 141 and "error" not in err and "Traceback" not in err, (args, err)
+    for command in ([], ["extract"], ["export"], ["evaluate"], ["correct", "reject"], ["correct", "set"],
+                    ["serve"], ["gazetteer"], ["demo"]):
+        done = subprocess.run([*borderwatch_command(), *command, "--help"], capture_output=True, text=True,
+                              timeout=60, env={**os.environ, "COLUMNS": "200"})
+        assert done.returncode == 0
+        assert not re.search(r"\s\.(\s|$)", done.stdout.replace("│", " ")), (command, done.stdout)
+    code, _, err, _, _ = borderwatch("export", "--db", str(db), "--format", "csv")
+    assert code == 0
+
+
+def test_a_sentence_without_full_stops_is_cut_with_a_warning(tmp_path):
+    """Item 3 (the reader's part): a 256 KB line without full stops took 52 s; now pieces of 2,000 characters.
+
+    That the time is linear in the length is tests/test_fuzz.py's test_extraction_time_grows_linearly_*."""
+    line = tmp_path / "line.txt"
+    unit = "militants seized the Rabia crossing and Kurdish forces retook Al-Qaim, "
+    line.write_text(unit * (256_000 // len(unit)), encoding="utf-8")
+    code, out, err, rss, seconds = borderwatch("extract", str(line), "--report-date", "2014-06-23", "--jsonl")
+    record("issue16-long-sentence", bytes=line.stat().st_size, exit=code, seconds=seconds, peak_rss_mb=round(rss),
+           claims=len(_claims(out)))
+    assert code == 0, err
+    assert "sentences longer than 2000 characters cut into pieces (a claim across a cut is not found)" not in err
+    assert "1 sentence longer than 2000 characters cut into pieces (a claim across a cut is not found)" in err
+    assert _claims(out)  # the pieces still give claims
