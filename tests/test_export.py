@@ -88,7 +88,7 @@ def test_coordinates_are_longitude_then_latitude(collection):
     for feature in collection["features"]:
         _, _, lat, lon = PLACES[feature["properties"]["id"]]
         assert feature["geometry"]["coordinates"] == [lon, lat]
-        assert feature["id"] == feature["properties"]["id"]
+        assert feature["id"] == feature["properties"]["id"]  # no sides here: claims_to_frame without a gazetteer
 
 
 def test_properties_say_what_the_state_is(collection):
@@ -212,13 +212,20 @@ def test_geopackage_carries_the_same_fields_in_layer_borderwatch(tmp_path, state
         assert (row.geometry.x, row.geometry.y) == pytest.approx((lon, lat))
 
 
+def _day(value) -> str:
+    """A date cell as ISO text, whether read back as text or as a date column."""
+    return value.date().isoformat() if isinstance(value, pd.Timestamp) else str(value)
+
+
 def _assert_table_matches(table: pd.DataFrame, collection: dict) -> None:
     rows = {row["id"]: row for row in table.to_dict("records")}
     assert sorted(rows) == sorted(f["id"] for f in collection["features"])
     for feature in collection["features"]:
         props, row = feature["properties"], rows[feature["id"]]
-        for key in ("name", "kind", "party", "party_label", "status", "since", "last_report"):
+        for key in ("name", "kind", "party", "party_label", "status"):
             assert str(row[key]) == str(props[key]), key
+        for key in ("since", "last_report"):
+            assert _day(row[key]) == str(props[key]), key
         assert str(row["contested"]).lower() in (str(props["contested"]).lower(), str(int(props["contested"])))
         assert _strict_json(row["sources"]) == props["sources"]
 
@@ -311,3 +318,156 @@ def test_ten_thousand_features_are_all_written(tmp_path):
     write_export(state, tmp_path / "big.geojson", "geojson", Filters(), "x")
     features = json.loads((tmp_path / "big.geojson").read_text())["features"]
     assert len(features) == 10_000 and len({f["properties"]["id"] for f in features}) == 10_000
+
+
+# -- sides, precision, colours: a store built from reports in our own words ----------------------
+SIDE_REPORTS = [  # (report date, url, text): the two sides of Al-Qaim/Albu Kamal and Rabia/Yarubiyah
+    ("2014-06-25", "https://example.org/qaim-1",
+     "Islamic State fighters seized the Al-Qaim border crossing on 21 June, taking both the Iraqi post "
+     "and Albu Kamal on the Syrian side."),
+    ("2017-11-04", "https://example.org/qaim-2",
+     "Iraqi forces retook Al-Qaim on 3 November, officials said. Albu Kamal, across the border, remained "
+     "in the hands of the Islamic State."),
+    ("2017-11-20", "https://example.org/qaim-3",
+     "Syrian government forces captured Albu Kamal on 19 November, a monitor said."),
+    ("2014-06-12", "https://example.org/rabia-1",
+     "Islamic State militants overran the Rabia border crossing on 10 June."),
+    ("2014-10-02", "https://example.org/rabia-2",
+     "Peshmerga fighters retook Rabia on 30 September, while Kurdish YPG fighters held Yarubiyah on the "
+     "Syrian side."),
+]
+# (date, place) -> {side: holder}, as an analyst would brief it from the reports above
+SIDE_HOLDERS = {
+    ("2014-06-22", "al-qaim"): {"IQ": "isil", "SY": "isil"},
+    ("2017-11-10", "al-qaim"): {"IQ": "iraq-gov", "SY": "isil"},
+    ("2017-11-25", "al-qaim"): {"IQ": "iraq-gov", "SY": "syria-gov"},
+    ("2014-06-15", "rabia"): {"IQ": "isil", "SY": "isil"},
+    ("2014-10-05", "rabia"): {"IQ": "krg", "SY": "sdf"},
+}
+
+
+@pytest.fixture(scope="module")
+def sided_store(tmp_path_factory, extractor):
+    from extract.batch import report_record
+    from extract.sources import InputOptions, make_report
+    from geodata.store import ClaimStore
+
+    store = ClaimStore(tmp_path_factory.mktemp("sides") / "sides.db")
+    batch = []
+    for day, url, text in SIDE_REPORTS:
+        report = make_report(url, text, False, InputOptions(report_date=date.fromisoformat(day), source="Our words"),
+                             {"url": url})
+        claims = extractor.extract(report.text, report.report_date, "Our words", url)
+        batch.append((report_record(report), claims))
+    store.add_reports(batch)
+    return store
+
+
+@pytest.mark.parametrize("on, place", list(SIDE_HOLDERS))
+def test_each_side_of_a_crossing_has_its_own_holder_in_the_state_and_the_geojson(sided_store, on, place):
+    state = as_of(sided_store.claims_frame(), date.fromisoformat(on), GOVERNMENT).set_index("place_id")
+    expected = SIDE_HOLDERS[(on, place)]
+    row = state.loc[place]
+    assert {s["side"]: s["party"] for s in row["sides"]} == expected
+    split = len(set(expected.values())) > 1
+    assert bool(row["split"]) is split and (row["party"] == "split") is split
+    collection = to_geojson(state.reset_index(), Filters(as_of=date.fromisoformat(on)))
+    assert_valid(collection)
+    sides = {f["properties"]["side"]: f for f in collection["features"]
+             if f["properties"]["id"] == place and not f["properties"]["whole"]}
+    assert {side: f["properties"]["party"] for side, f in sides.items()} == expected
+    assert {f["id"] for f in sides.values()} == {f"{place}/{side}" for side in expected}
+    names = {"al-qaim": {"IQ": "Al-Qaim", "SY": "Albu Kamal"}, "rabia": {"IQ": "Rabia", "SY": "al-Yarubiyah"}}
+    assert {side: f["properties"]["side_name"] for side, f in sides.items()} == names[place]
+    (whole,) = [f for f in collection["features"] if f["id"] == place]
+    assert whole["properties"]["whole"] is True and whole["properties"]["side_holders"] == expected
+    assert whole["properties"]["status"] == ("split" if split else "controls")
+
+
+def test_side_features_read_back_from_every_format(sided_store, tmp_path):
+    import pyogrio
+
+    state = as_of(sided_store.claims_frame(), date(2017, 11, 25), GOVERNMENT)
+    for fmt in ("geojson", "csv", "gpkg"):
+        write_export(state, tmp_path / f"sides.{fmt}", fmt, Filters(as_of=date(2017, 11, 25)))
+    csv = pd.read_csv(tmp_path / "sides.csv", keep_default_na=False)
+    for frame in (gpd.read_file(tmp_path / "sides.geojson"), gpd.read_file(tmp_path / "sides.gpkg"), csv):
+        qaim = frame[frame["id"] == "al-qaim"]
+        assert sorted(zip(qaim["side"].replace("", None).fillna("-"), qaim["party"])) == [
+            ("-", "split"), ("IQ", "iraq-gov"), ("SY", "syria-gov")]
+    fields = pyogrio.read_info(tmp_path / "sides.gpkg", layer="borderwatch")
+    types = dict(zip(fields["fields"], fields["dtypes"]))
+    assert types["since"].startswith("datetime64") and types["whole"] == "bool" and types["contested"] == "bool"
+
+
+# -- GIS-ready CSV and GeoPackage (issue 15) -----------------------------------------------------
+def test_csv_has_points_evidence_sources_dates_and_true_false(tmp_path, state):
+    path = tmp_path / "view.csv"
+    write_export(state, path, "csv", Filters())
+    text = path.read_text(encoding="utf-8")
+    assert ",true," in text.replace('"', "") and ",false," in text.replace('"', "")
+    assert "True" not in text and "False" not in text
+    table = pd.read_csv(path, keep_default_na=False)
+    assert table["lon"].dtype == float and table["lat"].dtype == float
+    waleed = table[table["id"] == "al-waleed"].iloc[0]
+    assert (waleed["lon"], waleed["lat"]) == pytest.approx((PLACES["al-waleed"][3], PLACES["al-waleed"][2]))
+    assert waleed["evidence"] == HOSTILE and waleed["source"] == "AFP" and waleed["url"] == "https://example.org/waleed"
+    assert waleed["since"] == "2014-06-22" and waleed["since_text"] == "2014-06-22"
+    assert waleed["party_colour"] == "#000000"
+    assert pd.to_datetime(table["last_report"]).notna().all()
+    # kepler.gl / QGIS: a delimited text layer with lon/lat columns
+    points = gpd.GeoDataFrame(table, geometry=gpd.points_from_xy(table["lon"], table["lat"]), crs=4326)
+    assert points.geometry.is_valid.all()
+
+
+def test_geopackage_has_date_and_boolean_columns(tmp_path, state):
+    path = tmp_path / "view.gpkg"
+    write_export(state, path, "gpkg", Filters())
+    frame = gpd.read_file(path, layer="borderwatch")
+    for column in ("since", "last_report", "latest", "report_date"):
+        assert pd.api.types.is_datetime64_any_dtype(frame[column]), column
+    for column in ("whole", "contested", "split"):
+        assert frame[column].dtype == bool, column
+    assert frame["n_reports"].dtype.kind == "i" and frame["lon"].dtype == float
+
+
+def test_geojson_has_party_colour_and_contesting_parties(collection):
+    by_id = {f["properties"]["id"]: f["properties"] for f in collection["features"]}
+    assert by_id["rabia"]["contesting_parties"] == ["iraq-gov", "krg"]
+    assert by_id["al-waleed"]["contesting_parties"] == []
+    assert by_id["al-waleed"]["party_colour"] == "#000000"
+    assert by_id["rabia"]["party_colour"] is not None
+
+
+def test_a_vague_since_is_exported_with_its_precision():
+    claim = make_claim("al-qaim", "isil", event_date="2014-05-01", report_date="2015-01-10",
+                       event_precision="part", evidence="ISIL has held Al-Qaim since mid-2014.")
+    (feature,) = to_geojson(as_of(claims_to_frame([claim])))["features"]
+    props = feature["properties"]
+    assert (props["since"], props["since_precision"], props["since_text"]) == ("2014-05-01", "part", "mid-2014")
+    assert props["sources"][0]["event_text"] == "mid-2014"
+
+
+def test_a_place_without_a_point_is_unlocated_never_nan(tmp_path):
+    from geodata.store import ClaimStore
+
+    store = ClaimStore(tmp_path / "nan.db")
+    store.add_correction("set", place_id="zz-test", party="krg", event_date=date(2014, 6, 30))
+    state = as_of(store.claims_frame())
+    path = tmp_path / "out.geojson"
+    write_export(state, path, "geojson", Filters())
+    loaded = _strict_json(path.read_text(encoding="utf-8"))
+    (feature,) = loaded["features"]
+    assert feature["geometry"] is None and feature["properties"]["id"] == "zz-test"
+    assert_valid(loaded)
+    write_export(state, tmp_path / "out.csv", "csv", Filters())
+    assert "nan" not in (tmp_path / "out.csv").read_text().lower()
+    write_export(state, tmp_path / "out.gpkg", "gpkg", Filters())
+    assert gpd.read_file(tmp_path / "out.gpkg").geometry.isna().all()
+
+
+def test_a_party_filter_keeps_a_split_crossing_it_holds_one_side_of(sided_store):
+    state = as_of(sided_store.claims_frame(), date(2017, 11, 10), GOVERNMENT)
+    assert "al-qaim" in set(filter_state(state, Filters(parties=("isil",)))["place_id"])
+    assert "al-qaim" in set(filter_state(state, Filters(parties=("iraq-gov",)))["place_id"])
+    assert "al-qaim" not in set(filter_state(state, Filters(parties=("krg",)))["place_id"])
