@@ -187,7 +187,8 @@ def extract(paths: list[str] = typer.Argument(..., help="Files, folders or - (st
         warnings.filterwarnings("ignore", module="distributed")
     options = InputOptions(report_date=parse_date(report_date, "--report-date"), source=source or "")
     store = None if dry_run or (jsonl and db is None) else _open_store(db, create=True)
-    extractor = Extractor(_gazetteer(extra))
+    gaz = _gazetteer(extra)
+    extractor = Extractor(gaz)
     files = list(expand_paths(paths))
     summary = BatchSummary()
     pending: list = []
@@ -197,7 +198,7 @@ def extract(paths: list[str] = typer.Argument(..., help="Files, folders or - (st
         nonlocal stored
         if store is not None and pending:
             try:
-                result = store.add_reports(pending)
+                result = store.add_reports(pending, gazetteer=gaz)
             except StoreError as error:
                 fail(str(error), 1)
             stored = result if stored is None else stored + result
@@ -238,6 +239,9 @@ def extract(paths: list[str] = typer.Argument(..., help="Files, folders or - (st
     if stored is not None:
         line += (f"; stored {stored.added} new reports ({stored.versions} new versions), "
                  f"{stored.duplicates} already stored")
+        if stored.dated:  # a re-run with --report-date for reports first stored without one
+            line += (f"; {stored.dated} stored report{'s' if stored.dated > 1 else ''} without a report date "
+                     f"now dated (claims extracted again with the date)")
     typer.echo(line, err=True)
     code, reason = summary.exit_status()
     if code:
@@ -263,6 +267,8 @@ def export(db: Optional[str] = DB_OPTION,
            date_to: Optional[str] = typer.Option(None, "--to", help="End of the range (inclusive)."),
            party: list[str] = typer.Option([], "--party", help="Only these controlling parties (repeatable)."),
            kind: list[Kind] = typer.Option([], "--kind", help="crossing or province (repeatable)."),
+           border: list[str] = typer.Option([], "--border", help="Only places on this border, e.g. IQ-SY "
+                                            "(a province: its country, IQ) (repeatable)."),
            bbox: Optional[str] = typer.Option(None, "--bbox", help="W,S,E,N in degrees."),
            fmt: ExportFormat = typer.Option(ExportFormat.geojson, "--format", help="Output format."),
            output: Optional[Path] = typer.Option(None, "-o", "--output", help="Output file (needed for gpkg).",
@@ -280,8 +286,13 @@ def export(db: Optional[str] = DB_OPTION,
     if unknown:
         fail(f"unknown party id {unknown[0]!r} (known: {', '.join(gaz.parties)})")
     try:
+        borders = {p.border for p in gaz.places.values()}
+        wanted = tuple("-".join(sorted(b.upper().replace("–", "-").split("-"))) for b in border)
+        bad = [b for b, w in zip(border, wanted) if w not in borders]
+        if bad:
+            fail(f"unknown border {bad[0]!r} (known: {', '.join(sorted(borders))})")
         filters = Filters(as_of=on, date_from=start, date_to=end, parties=tuple(party),
-                          kinds=tuple(k.value for k in kind), bbox=box)
+                          kinds=tuple(k.value for k in kind), borders=wanted, bbox=box)
     except ValueError as error:
         fail(str(error))
     if fmt is ExportFormat.gpkg and output is None:
@@ -305,13 +316,16 @@ def export(db: Optional[str] = DB_OPTION,
         table = state_on(frame, on, government)
     table = filter_state(table, filters, {p.id: p.border for p in gaz.places.values()})
     try:
-        write_export(table, output, fmt.value, filters, EXTRACTOR_VERSION, stdout=sys.stdout)
+        written = write_export(table, output, fmt.value, filters, EXTRACTOR_VERSION, stdout=sys.stdout,
+                               colours={p.id: p.colour for p in gaz.parties.values()})
     except BrokenPipeError:
         _quiet_broken_pipe()  # the reader (| head) stopped reading
     except (OSError, ValueError) as error:
         fail(f"cannot write {output or 'to standard output'}: {getattr(error, 'strerror', None) or error}", 1)
     if output is not None:
-        typer.echo(f"wrote {len(table)} features to {output}", err=True)
+        what = f"{written} features" if written == len(table) or start or end else \
+            f"{written} features ({len(table)} places and the sides of their crossings)"
+        typer.echo(f"wrote {what} to {output}", err=True)
 
 
 @app.command()
@@ -362,17 +376,28 @@ def correct_reject(claim_key: str, note: str = typer.Option("", help="Why."),
 @correct_app.command("set")
 def correct_set(place_id: str, party: str, on: str, note: str = typer.Option("", help="Why."),
                 author: str = typer.Option(os.environ.get("USER", ""), help="Who."),
+                side: Optional[str] = typer.Option(None, "--side", help="Only this side of a crossing: its "
+                                                   "country (IQ, SY, ...).", show_default="the whole crossing"),
                 db: Optional[str] = DB_OPTION, extra: Optional[Path] = GAZETTEER_OPTION) -> None:
-    """Set who held PLACE_ID on date ON (YYYY-MM-DD); wins over extracted claims of that date."""
+    """Set who held PLACE_ID (or one --side of it) on date ON (YYYY-MM-DD); wins over extracted claims of that date."""
     gaz = _gazetteer(extra)
     if place_id not in gaz.places:
         fail(f"unknown place id {place_id!r}")
     if party not in gaz.parties:
         fail(f"unknown party id {party!r}")
+    place = gaz.places[place_id]
+    if side is not None:
+        side = side.upper()
+        if place.kind != "crossing" or side not in place.countries:
+            fail(f"--side {side!r}: {place_id} has sides {', '.join(place.countries)}" if place.kind == "crossing"
+                 else f"--side: {place_id} is a province, not a crossing with sides")
     store = _open_store(db, create=False)
+    # The place's facts go into the store with the correction: an export without this --gazetteer
+    # still knows where the place is.
     number = store.add_correction("set", place_id=place_id, party=party, event_date=parse_date(on, "ON"),
-                                  note=note, author=author)
-    typer.echo(f"correction {number}: {place_id} held by {party} on {on}", err=True)
+                                  note=note, author=author, side=side, gazetteer=gaz)
+    where = f"{place_id} ({side} side)" if side else place_id
+    typer.echo(f"correction {number}: {where} held by {party} on {on}", err=True)
 
 
 @app.command()

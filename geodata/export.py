@@ -337,8 +337,8 @@ def _atomic_target(path: Path) -> Path:
 
 
 def write_export(state: pd.DataFrame, path: str | Path | None, fmt: str, filters: Filters,
-                 extractor_version: str = "", stdout=None, colours: dict[str, str] | None = None) -> None:
-    """Write the export in ``fmt`` to ``path`` (or ``stdout`` for geojson/csv), all or nothing.
+                 extractor_version: str = "", stdout=None, colours: dict[str, str] | None = None) -> int:
+    """Write the export in ``fmt`` to ``path`` (or ``stdout`` for geojson/csv), all or nothing; return the feature count.
 
     GeoJSON is written strictly (no NaN); CSV has ``lon``/``lat`` columns, ISO dates and
     ``true``/``false``; a GeoPackage has real date and boolean columns and the same fields.
@@ -349,23 +349,29 @@ def write_export(state: pd.DataFrame, path: str | Path | None, fmt: str, filters
         raise ValueError("a GeoPackage needs an output file (-o FILE)")
     if path is None:
         if fmt == "geojson":
-            json.dump(to_geojson(state, filters, extractor_version, colours), stdout, ensure_ascii=False,
-                      allow_nan=False)
+            collection = to_geojson(state, filters, extractor_version, colours)
+            json.dump(collection, stdout, ensure_ascii=False, allow_nan=False)
             stdout.write("\n")
-        else:
-            csv_ready(to_table(state, colours)).to_csv(stdout, **CSV_OPTIONS)
-        return
+            return len(collection["features"])
+        table = to_table(state, colours)
+        csv_ready(table).to_csv(stdout, **CSV_OPTIONS)
+        return len(table)
     path = Path(path)
     temp = _atomic_target(path)
     try:
         if fmt == "geojson":
-            temp.write_text(json.dumps(to_geojson(state, filters, extractor_version, colours), ensure_ascii=False,
-                                       allow_nan=False), encoding="utf-8")
-        elif fmt == "csv":
-            csv_ready(to_table(state, colours)).to_csv(temp, **CSV_OPTIONS)
+            collection = to_geojson(state, filters, extractor_version, colours)
+            temp.write_text(json.dumps(collection, ensure_ascii=False, allow_nan=False), encoding="utf-8")
+            count = len(collection["features"])
         else:
-            _write_gpkg(to_table(state, colours), temp)
+            table = to_table(state, colours)
+            count = len(table)
+            if fmt == "csv":
+                csv_ready(table).to_csv(temp, **CSV_OPTIONS)
+            else:
+                _write_gpkg(table, temp)
         os.replace(temp, path)
+        return count
     except BaseException:
         temp.unlink(missing_ok=True)
         raise

@@ -38,11 +38,12 @@ def run_process(*args: str, **kwargs) -> subprocess.CompletedProcess:
                           text=True, timeout=120, **kwargs)
 
 
-def features(result) -> dict[str, dict]:
+def features(result, sides: bool = False) -> dict[str, dict]:
+    """The exported features by id: each place's own feature (with ``sides``, the sides' features too)."""
     collection = json.loads(result.stdout)
     errors = list(COLLECTION.iter_errors(collection))
     assert not errors, errors[0].message
-    return {f["id"]: f for f in collection["features"]}
+    return {f["id"]: f for f in collection["features"] if sides or f["properties"].get("whole", True)}
 
 
 @pytest.fixture(scope="module")
@@ -157,13 +158,15 @@ def test_export_to_files_in_every_format(filled_db, tmp_path):
         out = tmp_path / f"state.{fmt}"
         result = run("export", "--db", filled_db, "--format", fmt, "-o", out)
         assert result.exit_code == 0, result.output
-        assert f"wrote 3 features to {out}" in result.stderr
+        assert f"features (3 places and the sides of their crossings) to {out}" in result.stderr
     geojson = gpd.read_file(tmp_path / "state.geojson")
     gpkg = gpd.read_file(tmp_path / "state.gpkg", layer="borderwatch")
     import pandas as pd
 
     csv = pd.read_csv(tmp_path / "state.csv")
-    assert sorted(geojson["id"]) == sorted(gpkg["id"]) == sorted(csv["id"]) == ["al-waleed", "nineveh", "rabia"]
+    places = [sorted(frame.loc[frame["whole"], "id"]) for frame in (geojson, gpkg, csv)]
+    assert places == [["al-waleed", "nineveh", "rabia"]] * 3
+    assert len(geojson) == len(gpkg) == len(csv) > 3  # and one feature per reported side of a crossing
     assert sorted(p.name for p in tmp_path.iterdir()) == ["state.csv", "state.geojson", "state.gpkg"]
 
 
@@ -172,7 +175,7 @@ def test_export_through_the_real_console_script(filled_db, tmp_path):
     done = run_process("export", "--db", filled_db, "--party", "isil", "-o", out)
     assert done.returncode == 0, done.stderr
     frame = gpd.read_file(out)
-    assert sorted(frame["id"]) == ["al-waleed", "nineveh"]
+    assert sorted(frame.loc[frame["whole"], "id"]) == ["al-waleed", "nineveh"]
 
 
 # -- bad input -------------------------------------------------------------------------------
@@ -248,7 +251,7 @@ def test_bad_input_through_the_real_console_script(tmp_path):
 def test_default_store_comes_from_the_environment(filled_db, tmp_path):
     done = run_process("export", cwd=tmp_path, env={**os.environ, "BORDERWATCH_DB": str(filled_db)})
     assert done.returncode == 0, done.stderr
-    assert len(json.loads(done.stdout)["features"]) == 3
+    assert len([f for f in json.loads(done.stdout)["features"] if f["properties"]["whole"]]) == 3
     assert list(tmp_path.iterdir()) == []  # no ./borderwatch.db created
 
 
@@ -291,6 +294,61 @@ def test_correct_set_for_a_place_without_claims_uses_the_gazetteer(db, gazetteer
     place = gazetteer.places["safwan"]
     assert safwan["geometry"]["coordinates"] == pytest.approx([place.lon, place.lat])
     assert (safwan["properties"]["name"], safwan["properties"]["kind"]) == (place.name, "crossing")
+
+
+def test_a_place_of_a_user_gazetteer_exports_with_its_point_without_that_gazetteer(db, tmp_path):
+    # issue 16, item 8: the correction remembers the place, so an export without --gazetteer has no NaN
+    extra = tmp_path / "extra.csv"
+    extra.write_text("id,name,kind,country_a,country_b,lat,lon,source\n"
+                     "zz-test,ZZ Test,crossing,IQ,SY,34.5,41.0,test\n", encoding="utf-8")
+    assert run("correct", "set", "zz-test", "krg", "2014-06-30", "--gazetteer", extra, "--db", db).exit_code == 0
+    for args in ([], ["--from", "2014-01-01", "--to", "2015-01-01"]):
+        result = run("export", "--db", db, *args)
+        assert result.exit_code == 0 and "NaN" not in result.stdout
+        json.loads(result.stdout, parse_constant=lambda name: pytest.fail(f"{name} in the export"))
+        (zz,) = [f for f in json.loads(result.stdout)["features"] if f["properties"]["id"] == "zz-test"][:1]
+        assert zz["geometry"]["coordinates"] == [41.0, 34.5] and zz["properties"]["name"] == "ZZ Test"
+
+
+def test_correct_set_on_one_side_of_a_crossing(db):
+    result = run("correct", "set", "rabia", "sdf", "2014-09-29", "--side", "sy", "--db", db)
+    assert result.exit_code == 0, result.output
+    assert "rabia (SY side) held by sdf" in result.stderr
+    found = features(run("export", "--db", db, "--as-of", "2014-09-30"), sides=True)
+    assert found["rabia/SY"]["properties"]["party"] == "sdf"
+    assert found["rabia/IQ"]["properties"]["party"] == "krg"
+    assert found["rabia"]["properties"]["status"] == "split"
+    bad = run("correct", "set", "rabia", "sdf", "2014-09-29", "--side", "TR", "--db", db)
+    assert bad.exit_code == 2 and "rabia has sides IQ, SY" in bad.stderr
+
+
+@pytest.mark.parametrize("border, expected", [
+    ("IQ-SY", ["al-waleed", "rabia"]), ("sy-iq", ["al-waleed", "rabia"]), ("IQ", ["nineveh"]), ("IQ-TR", []),
+])
+def test_export_by_border(filled_db, border, expected):
+    result = run("export", "--db", filled_db, "--border", border)
+    assert result.exit_code == 0, result.output
+    assert sorted(features(result)) == expected
+    assert json.loads(result.stdout)["borderwatch"]["borders"] == ["-".join(sorted(border.upper().split("-")))]
+
+
+def test_an_unknown_border_is_refused(filled_db):
+    result = run("export", "--db", filled_db, "--border", "XX-YY")
+    assert result.exit_code == 2 and "unknown border 'XX-YY'" in result.stderr
+
+
+def test_a_rerun_with_a_report_date_dates_the_stored_undated_report(tmp_path, report_files):
+    db = tmp_path / "undated.db"
+    first = run("extract", report_files / "rabia.txt", "--db", db)
+    assert first.exit_code == 0 and "give --report-date" in first.stderr
+    assert json.loads(run("export", "--db", db).stdout)["features"] == []  # invisible without a date
+    again = run("extract", report_files / "rabia.txt", "--report-date", "2014-09-30", "--db", db)
+    assert again.exit_code == 0, again.output
+    assert "0 already stored; 1 stored report without a report date now dated" in again.stderr
+    rabia = features(run("export", "--db", db))["rabia"]["properties"]
+    assert (rabia["party"], rabia["since"], rabia["last_report"]) == ("krg", "2014-09-28", "2014-09-30")
+    assert "1 already stored" in run("extract", report_files / "rabia.txt", "--report-date", "2014-09-30",
+                                     "--db", db).stderr
 
 
 @pytest.mark.parametrize("args, message", [
