@@ -21,6 +21,7 @@ from shapely.geometry import mapping
 from dashboard import mapview, markup, panels, urlstate, view
 from dashboard.app_runner import STATIC_DIR
 from dashboard.assets import install_static_assets
+from dashboard.basemap import country_points
 from extract.pipeline import EXTRACTOR_VERSION, Extractor
 from geodata.export import Filters
 from geodata.gazetteer import load_gazetteer, province_boundaries
@@ -58,6 +59,11 @@ def _outlines(path: str | None, extra: str | None) -> dict:
         return {}
     frame = province_boundaries(_gazetteer(extra), path)
     return {row.id: mapping(row.geometry.simplify(0.01, preserve_topology=True)) for row in frame.itertuples()}
+
+
+@st.cache_resource(show_spinner=False)
+def _country_points() -> dict:
+    return country_points()
 
 
 @st.cache_resource(show_spinner=False)
@@ -176,7 +182,8 @@ def main() -> None:
                       max_zoom=mapview.FIT_MAX_ZOOM) or (mapview.DEFAULT_CENTER, mapview.DEFAULT_ZOOM))
     viewport = view.viewport_from_map(st.session_state.get(mapview.MAP_KEY), *guess,
                                       (mapview.NOMINAL_WIDTH, mapview.MAP_HEIGHT))
-    features = view.map_features(shown, palette.colours, palette.labels, stale_days, _outlines(BOUNDARIES, EXTRA))
+    features = view.map_features(shown, palette.colours, palette.labels, stale_days, _outlines(BOUNDARIES, EXTRA),
+                                 _country_points())
     legend = markup.legend_html(view.legend_parties(shown, gaz.parties), stale_days,
                                 split=any(f.style.key == "split" for f in features))
     options = mapview.layer_options(selected, st.session_state.get("select_action", 0), seeded_center is None,
@@ -193,7 +200,8 @@ def main() -> None:
             place = panels.place_panel(state, shown, palette, partial(_history, gaz, frame, on))
         with changes_tab:
             listed = view.changes_until(runs, on, state, filters)
-            panels.changes_panel(listed.head(panels.MAX_CHANGES), len(listed), palette, place)
+            panels.changes_panel(listed.head(panels.MAX_CHANGES), len(listed), palette, place,
+                                 {c.iso2: c.name for c in gaz.countries.values()})
 
     export_filters = replace(filters, date_from=None, date_to=None, bbox=viewport.bbox)
     table_tab, add_tab, fix_tab = st.tabs(["Places in view", "Add reports", "Corrections"], key="w_tab",

@@ -26,6 +26,7 @@ from pathlib import Path
 
 import folium
 import geopandas as gpd
+import pandas as pd
 from branca.element import MacroElement
 from jinja2 import Template
 from shapely.geometry import box, mapping
@@ -100,10 +101,18 @@ def country_borders() -> gpd.GeoDataFrame:
     points = world.geometry.representative_point()  # inside the polygon, unlike the centroid
     label_lon = world["label_x"] if "label_x" in world else points.x
     label_lat = world["label_y"] if "label_y" in world else points.y
-    region = gpd.GeoDataFrame({"name": world["name"], "iso_a3": iso, "label_lon": label_lon, "label_lat": label_lat},
-                              geometry=world.geometry, crs=world.crs)
+    iso2 = world["iso_a2_eh"] if "iso_a2_eh" in world else world.get("iso_a2", pd.Series([""] * len(world)))
+    region = gpd.GeoDataFrame({"name": world["name"], "iso_a3": iso, "iso_a2": iso2, "label_lon": label_lon,
+                               "label_lat": label_lat}, geometry=world.geometry, crs=world.crs)
     region.attrs["scale"] = scale
     return region.sort_values("name").reset_index(drop=True)
+
+
+def country_points() -> dict[str, tuple[float, float]]:
+    """ISO 3166-1 alpha-2 code -> (lon, lat) of the country's label point: where each side of a border lies."""
+    borders = country_borders()
+    return {str(code): (float(lon), float(lat)) for code, lon, lat in
+            zip(borders["iso_a2"], borders["label_lon"], borders["label_lat"]) if isinstance(code, str) and len(code) == 2}
 
 
 def _rounded(coordinates):

@@ -118,6 +118,12 @@ def _iso(value) -> str:
 
 
 # -- the words of a state ----------------------------------------------------------------------
+def _holder(row: Mapping, label_of: Mapping[str, str]) -> str:
+    label = label_of.get(row.get("party"), row.get("party_label") or row.get("party") or "?")
+    joint = [label_of.get(p, p) for p in (row.get("joint_with") or []) if p]
+    return f"{label} jointly with {' and '.join(joint)}" if joint else label
+
+
 def status_line(row: Mapping, label_of: Mapping[str, str]) -> str:
     """One line saying who holds the place and since when (plain text, not escaped).
 
@@ -127,30 +133,39 @@ def status_line(row: Mapping, label_of: Mapping[str, str]) -> str:
     ...             {"isil": "Islamic State (ISIL)"})
     'Held by Islamic State (ISIL) since 2014-06-21'
     """
-    label = label_of.get(row["party"], row.get("party_label") or row["party"])
     since = row.get("since")
     since_text = f" since {since_text_of(row)}" if isinstance(since, date) else ""
+    if row.get("status") == "split" or row.get("split"):
+        return "Sides held by different parties: " + sides_line(row, label_of, with_since=True)
     if row["status"] == "contested":
         names = [label_of.get(p, p) for p in (row.get("parties") or [])]
-        return f"Contested ({' vs '.join(names) or label}); latest report {_iso(row.get('latest'))}"
+        return f"Contested ({' vs '.join(names) or _holder(row, label_of)}); latest report {_iso(row.get('latest'))}"
     if row["status"] == "not-government":
         return f"Outside government control{since_text}"
-    return f"Held by {label}{since_text}"
+    return f"Held by {_holder(row, label_of)}{since_text}"
 
 
 def since_text_of(row: Mapping) -> str:
-    """The ``since`` date as its precision allows ("2014-06-21", or a vaguer phrase when one is stored)."""
+    """The ``since`` date as its precision allows ("2014-06-21", or "mid-2014" when that is all the text said)."""
     phrase = row.get("since_text")
     return str(phrase) if isinstance(phrase, str) and phrase else _iso(row.get("since"))
 
 
-def sides_line(row: Mapping, label_of: Mapping[str, str]) -> str:
-    """Each side's holder of a split crossing, or ``""`` (plain text)."""
-    sides = row.get("side_holders") or []
-    if len({s.get("party") for s in sides}) < 2:
+def sides_line(row: Mapping, label_of: Mapping[str, str], with_since: bool = False) -> str:
+    """Each side's holder of a crossing with named sides, or ``""`` when both sides agree (plain text)."""
+    sides = [s for s in (row.get("sides") if isinstance(row.get("sides"), (list, tuple)) else [])
+             if isinstance(s, Mapping)]
+    if len(sides) < 2 or (len({s.get("party") for s in sides}) < 2 and all(s.get("party") for s in sides)):
         return ""
-    return " · ".join(f"{s.get('name') or s.get('side') or '?'}: {label_of.get(s.get('party'), s.get('party'))}"
-                      for s in sides)
+    parts = []
+    for side in sides:
+        name = side.get("side_name") or side.get("side") or "?"
+        if not side.get("party"):
+            parts.append(f"{name}: no report")
+            continue
+        since = f" since {since_text_of(side)}" if with_since and isinstance(side.get("since"), date) else ""
+        parts.append(f"{name}: {_holder(side, label_of)}{since}")
+    return " · ".join(parts)
 
 
 # -- popups, tooltips, the detail panel -----------------------------------------------------------
@@ -168,7 +183,7 @@ def popup_html(row: Mapping, label_of: Mapping[str, str]) -> str:
     border = row.get("border") or ""
     sources = row.get("sources") or []
     first = sources[0] if sources else {}
-    sides = sides_line(row, label_of)
+    sides = "" if row.get("split") or row.get("status") == "split" else sides_line(row, label_of)
     count = row.get("n_reports")
     source = (f"{escape_text(first.get('source') or 'unknown source')}, report {escape_text(first.get('report_date') or '?')}"
               if first else "no evidence stored")
@@ -218,7 +233,7 @@ def details_html(row: Mapping, label_of: Mapping[str, str], limit: int | None = 
     kind = row.get("kind") or ""
     border = row.get("border") or ""
     where = f"{kind}{', ' + border if border else ''}"
-    sides = sides_line(row, label_of)
+    sides = "" if row.get("split") or row.get("status") == "split" else sides_line(row, label_of)
     facts = (f"last report {escape_text(_iso(row.get('last_report')))} "
              f"({escape_text(row.get('staleness_days'))} days before the as-of date), "
              f"{escape_text(row.get('n_reports'))} report(s) for the current holder")

@@ -110,8 +110,10 @@ def filters(gaz, palette: Palette, present_parties: set[str], present_places: se
     if bar.checkbox("Limit the timeline to a date range", key="w_range"):
         for name in ("w_from", "w_to"):  # always inside the store's dates, whatever a link said
             value = st.session_state.get(name)
-            st.session_state[name] = min(max(value, first), last) if isinstance(value, date) else (
-                first if name == "w_from" else last)
+            if not isinstance(value, date):
+                st.session_state[name] = first if name == "w_from" else last
+            elif not first <= value <= last:
+                st.session_state[name] = min(max(value, first), last)
         left, right = bar.columns(2)
         start = left.date_input("From", key="w_from", min_value=first, max_value=last)
         end = right.date_input("To", key="w_to", min_value=first, max_value=last)
@@ -138,8 +140,11 @@ def timeline(lo: date, hi: date, counts: pd.DataFrame, change_dates: list[date])
     st.session_state["timeline_last"] = hi
     if "pending_as_of" in st.session_state:
         st.session_state["w_as_of"] = st.session_state.pop("pending_as_of")
+    # Written only when it must change: writing a widget's own value would undo a move the user
+    # made while this run was on its way.
     wanted = st.session_state.get("w_as_of")
-    st.session_state["w_as_of"] = min(max(wanted, lo), hi) if isinstance(wanted, date) else hi
+    if not isinstance(wanted, date) or not lo <= wanted <= hi:
+        st.session_state["w_as_of"] = min(max(wanted, lo), hi) if isinstance(wanted, date) else hi
     if lo == hi:
         st.caption(f"One report date: {lo.isoformat()}")
         return lo
@@ -232,14 +237,15 @@ def place_panel(state: pd.DataFrame, shown: pd.DataFrame, palette: Palette, hist
     return place
 
 
-def changes_panel(changes: pd.DataFrame, total: int, palette: Palette, selected: str | None) -> None:
+def changes_panel(changes: pd.DataFrame, total: int, palette: Palette, selected: str | None,
+                  countries: dict | None = None) -> None:
     """Each change of control up to the as-of date, newest first; picking one selects its place."""
     if changes.empty:
         st.caption("No change of control reported up to this date (for the places the filters show).")
         return
     keys = [f"{r.place_id}|{r.date.isoformat()}|{r.party}|{i}" for i, r in enumerate(changes.itertuples())]
     places = dict(zip(keys, changes["place_id"]))
-    lines = {k: ("▸ " if places[k] == selected else "") + markup.md_text(view.change_line(row, palette.labels))
+    lines = {k: ("▸ " if places[k] == selected else "") + markup.md_text(view.change_line(row, palette.labels, countries))
              for k, row in zip(keys, changes.to_dict("records"))}
     if total > len(changes):
         st.caption(f"The {len(changes)} most recent of {total} changes.")

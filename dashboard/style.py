@@ -143,7 +143,7 @@ def stripes(colours: Sequence[str], angle: str, width: int = 3) -> str:
 
 def marker_style(kind: str, status: str, party: str, colours: Mapping[str, str], *,
                  parties: Sequence[str] = (), stale: bool = False,
-                 sides: Sequence[str] = ()) -> MarkerStyle:
+                 sides: Sequence[str] = (), split_angle: float = 90.0) -> MarkerStyle:
     """Style of one place's marker.
 
     Parameters
@@ -161,8 +161,10 @@ def marker_style(kind: str, status: str, party: str, colours: Mapping[str, str],
     stale : bool
         The latest report is old: stippled fill and a dashed rim.
     sides : sequence of str
-        For a crossing whose sides are held by different parties, each side's holder (west to
-        east); drawn as two halves.
+        For a crossing whose sides are held by different parties, the two sides' holders; drawn
+        as two halves, the first toward the first side's country.
+    split_angle : float
+        Compass direction (degrees, 90 = east) from the first side's country to the second's.
 
     Examples
     --------
@@ -178,7 +180,7 @@ def marker_style(kind: str, status: str, party: str, colours: Mapping[str, str],
     pattern, glyph, glyph_colour, rim, rim_style, rim_width, key = "", "", "#ffffff", RIM, "solid", 2, "held"
     if len(set(sides)) > 1:
         halves = [party_colour(p, colours) for p in sides[:2]]
-        pattern = f"linear-gradient({90 - turn}deg, {halves[0]} 50%, {halves[1]} 50%)"
+        pattern = f"linear-gradient({round(split_angle - turn)}deg, {halves[0]} 50%, {halves[1]} 50%)"
         colour, key, size = halves[0], "split", size + 2
     elif status == "contested":
         bands = [party_colour(p, colours) for p in dict.fromkeys(parties)] or [colour]

@@ -40,6 +40,8 @@ def complete_state(state: pd.DataFrame, places: Mapping, parties: Mapping) -> pd
         Party id -> :class:`geodata.gazetteer.Party`.
     """
     out = state.copy()
+    if "place_name" in out.columns:  # the state's name column (``place`` is kept for older callers)
+        out["place"] = out["place_name"]
     known = out["place_id"].map(places.get)
     for column, attribute in (("lat", "lat"), ("lon", "lon"), ("place", "name"), ("kind", "kind")):
         from_gazetteer = known.map(lambda p, a=attribute: getattr(p, a) if p is not None else None)
@@ -90,15 +92,31 @@ class MapFeature:
     rank: int = 0  # label priority when labels collide: lower wins
 
 
-def side_parties(row: Mapping) -> list[str]:
-    """Each side's holder of a crossing, west to east, when the state gives them per side."""
-    sides = row.get("side_holders") or []
-    ordered = sorted(sides, key=lambda s: (s.get("lon") is None, s.get("lon") or 0.0))
-    return [s.get("party") for s in ordered]
+def held_sides(row: Mapping) -> list[Mapping]:
+    """The sides of a crossing that some report gives a holder (the state's ``sides`` entries)."""
+    sides = row.get("sides")
+    if not isinstance(sides, (list, tuple)):
+        return []
+    return [s for s in sides if isinstance(s, Mapping) and s.get("party")]
+
+
+def split_halves(row: Mapping, country_points: Mapping[str, tuple[float, float]] | None = None
+                 ) -> tuple[list[str], float]:
+    """The holders of a split crossing's two sides, and the compass angle from the first side's country
+    to the second's (so each half of the marker faces its own side); ``([], 90)`` when not split."""
+    sides = held_sides(row)
+    if not (row.get("split") or row.get("status") == "split") or len({s["party"] for s in sides}) < 2:
+        return [], 90.0
+    first, second = sides[0], sides[1]
+    points = country_points or {}
+    a, b = points.get(first.get("side")), points.get(second.get("side"))
+    angle = math.degrees(math.atan2(b[0] - a[0], b[1] - a[1])) % 360 if a and b else 90.0
+    return [first["party"], second["party"]], angle
 
 
 def map_features(state: pd.DataFrame, colours: Mapping[str, str], label_of: Mapping[str, str],
-                 stale_days: int = STALE_DAYS, outlines: Mapping[str, dict] | None = None) -> list[MapFeature]:
+                 stale_days: int = STALE_DAYS, outlines: Mapping[str, dict] | None = None,
+                 country_points: Mapping[str, tuple[float, float]] | None = None) -> list[MapFeature]:
     """The markers for the places in ``state`` (already filtered), provinces first so crossings sit on top.
 
     Parameters
@@ -111,14 +129,17 @@ def map_features(state: pd.DataFrame, colours: Mapping[str, str], label_of: Mapp
         Places whose last report is older than this are drawn as stale.
     outlines : mapping, optional
         Province id -> GeoJSON geometry, drawn as a filled polygon under the province's marker.
+    country_points : mapping, optional
+        Country code -> (lon, lat), to turn each half of a split crossing toward its side.
     """
     outlines = outlines or {}
     features = []
     ordered = state.assign(_order=state["kind"].ne("province")).sort_values(["_order", "place_id"])
     for row in ordered.to_dict("records"):
         stale = is_stale(row.get("staleness_days"), stale_days)
+        halves, angle = split_halves(row, country_points)
         style = marker_style(row["kind"], row["status"], row["party"], colours,
-                             parties=row.get("parties") or (), stale=stale, sides=side_parties(row))
+                             parties=row.get("parties") or (), stale=stale, sides=halves, split_angle=angle)
         # Labels: crossings before provinces, then fresh news before old, then by name.
         rank = (0 if row["kind"] == "crossing" else 2) + (1 if stale else 0)
         features.append(MapFeature(
@@ -136,10 +157,11 @@ def legend_parties(state: pd.DataFrame, parties: Mapping) -> list[tuple[str, str
     if "parties" in state.columns:
         for names in state.loc[state["status"].eq("contested"), "parties"]:
             shown.update(names or [])
-    if "side_holders" in state.columns:
-        for sides in state["side_holders"]:
-            shown.update(s.get("party") for s in (sides or []) if isinstance(s, Mapping))
+    if "sides" in state.columns:
+        for row in state.loc[state["status"].eq("split"), ["sides"]].to_dict("records"):
+            shown.update(s["party"] for s in held_sides(row))
     shown.discard(None)
+    shown.discard("split")
     order = list(parties)
     colours = {k: v.colour for k, v in parties.items()}
     return [(parties[p].label if p in parties else p, party_colour(p, colours))
@@ -231,12 +253,23 @@ def changes_until(runs: pd.DataFrame, on: date, places: pd.DataFrame, filters: F
     out = out.sort_values(["date", "place_id"], ascending=[False, True], kind="mergesort")
     if limit is not None:
         out = out.head(limit)
+    side_names = {}
+    if "sides" in facts.columns:
+        for place_id, sides in facts["sides"].items():
+            for side in sides if isinstance(sides, (list, tuple)) else []:
+                side_names[(place_id, side.get("side"))] = side.get("side_name") or side.get("side")
+    sides = out["side"] if "side" in out.columns else pd.Series([None] * len(out), index=out.index)
     return out.assign(place=out["place_id"].map(facts["place"]).to_numpy(),
-                      kind=out["place_id"].map(facts["kind"]).to_numpy()).reset_index(drop=True)
+                      kind=out["place_id"].map(facts["kind"]).to_numpy(),
+                      side_name=[side_names.get((p, s)) if isinstance(s, str) and s else None
+                                 for p, s in zip(out["place_id"], sides)]).reset_index(drop=True)
 
 
-def change_line(row: Mapping, label_of: Mapping[str, str]) -> str:
-    """One change as plain text: ``2017-11-03 · Al-Qaim: ISIL → Iraqi government forces · AFP``."""
+def change_line(row: Mapping, label_of: Mapping[str, str], countries: Mapping[str, str] | None = None) -> str:
+    """One change as plain text: ``2017-11-03 · Al-Qaim (Iraq side): ISIL → Iraqi government forces · AFP``.
+
+    A change on one side of a crossing names the side (and the side's own name when it has one).
+    """
 
     def name(party, status="controls"):
         if party is None or (isinstance(party, float) and math.isnan(party)):
@@ -246,7 +279,15 @@ def change_line(row: Mapping, label_of: Mapping[str, str]) -> str:
         return label_of.get(party, party)
 
     source = row.get("source") or ""
-    return (f"{row['date_text']} · {row.get('place') or row['place_id']}: {name(row.get('from_party'))} → "
+    place = row.get("place") or row["place_id"]
+    code = row.get("side")
+    where = place
+    if isinstance(code, str) and code:
+        country = (countries or {}).get(code, code)
+        side = row.get("side_name")
+        where = (f"{place} ({side}, {country} side)" if isinstance(side, str) and side and side != place
+                 else f"{place} ({country} side)")
+    return (f"{row['date_text']} · {where}: {name(row.get('from_party'))} → "
             f"{name(row['party'], row.get('status'))}{' · ' + source if source else ''}")
 
 

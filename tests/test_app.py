@@ -3,6 +3,7 @@ the changes panel, toasts, tabs that keep their state, uploads and corrections."
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from datetime import date, timedelta
 from pathlib import Path
@@ -15,6 +16,8 @@ from dashboard import markup, mapview, urlstate, view
 from geodata.store import ClaimStore
 
 APP = Path(__file__).resolve().parents[1] / "dashboard" / "app.py"
+# "Iraqi forces recaptured the Al-Qaim crossing" sets the Iraqi side only: Albu Kamal stays ISIL's.
+NOW = {**LATEST, "al-qaim": "split"}
 EVIL = "[Click](https://evil.example) ![t](https://evil.example/p.png)"
 
 
@@ -48,10 +51,10 @@ def _app(db: Path, monkeypatch, **params) -> AppTest:
 
 
 def _holders(at: AppTest, gazetteer) -> dict[str, str]:
-    """The places in view and their holders, from the table under the map."""
+    """The places in view and their holders, from the table under the map ("split" for split sides)."""
     table = next(d.value for d in at.dataframe if "Holder" in d.value.columns and "Id" in d.value.columns)
     party_of = {p.label: p.id for p in gazetteer.parties.values()}
-    return {i: party_of[h] for i, h in zip(table["Id"], table["Holder"])}
+    return {i: party_of.get(h, "split" if " / " in h else h) for i, h in zip(table["Id"], table["Holder"])}
 
 
 def _html(at: AppTest) -> str:
@@ -77,7 +80,7 @@ def _ok(at: AppTest) -> AppTest:
 def test_opens_on_the_latest_date_fitted_to_the_places(filled_store, monkeypatch, gazetteer):
     at = _ok(_app(filled_store, monkeypatch))
     assert at.slider(key="w_as_of").value == DATES[-1]
-    assert _holders(at, gazetteer) == LATEST
+    assert _holders(at, gazetteer) == NOW
     assert dict(at.query_params) == {"as_of": DATES[-1].isoformat()}  # no map= until the user moves the map
     assert "4 places on the map" in _html(at) and "4 in view" in _html(at)
     # Before the browser reports, the view is the fit to the places the browser will make.
@@ -98,7 +101,7 @@ def test_slider_moves_over_real_time(filled_store, monkeypatch, gazetteer):
     _ok(at.slider(key="w_as_of").set_value(date(2016, 1, 1)).run())  # any day, not only report dates
     assert _holders(at, gazetteer)["al-qaim"] == "isil"
     _ok(at.slider(key="w_as_of").set_value(DATES[-1]).run())
-    assert _holders(at, gazetteer)["al-qaim"] == "iraq-gov"
+    assert _holders(at, gazetteer)["al-qaim"] == "split"
 
 
 def test_change_buttons_step_between_changes_of_control(filled_store, monkeypatch):
@@ -125,10 +128,21 @@ def test_changes_panel_follows_the_slider_and_selects_a_place(filled_store, monk
     assert at.session_state["w_side_tab"] == "Place" and at.radio(key="w_changes").value is None
 
 
+def test_a_split_crossing_names_each_sides_holder(filled_store, monkeypatch, gazetteer):
+    at = _app(filled_store, monkeypatch)
+    _ok(at.selectbox(key="w_place").set_value("al-qaim").run())
+    html = _html(at)
+    isil, iraq = gazetteer.parties["isil"].label, gazetteer.parties["iraq-gov"].label
+    assert (f"Sides held by different parties: Al-Qaim: {iraq} since 2017-11-03 · Albu Kamal: {isil} since "
+            "2014-06-14") in html.replace("&#x27;", "'")
+    changes = at.radio(key="w_changes").options
+    assert changes[0] == markup.md_text(f"▸ 2017-11-03 · Al-Qaim (Iraq side): {isil} → {iraq} · Test Wire")
+
+
 def test_party_filter_hides_other_parties(filled_store, monkeypatch, gazetteer):
     at = _app(filled_store, monkeypatch)
     _ok(at.multiselect(key="w_parties").set_value(["isil"]).run())
-    assert _holders(at, gazetteer) == {p: h for p, h in LATEST.items() if h == "isil"}
+    assert _holders(at, gazetteer) == {p: h for p, h in NOW.items() if h == "isil"}
     assert at.query_params["party"] == "isil"
     _ok(at.multiselect(key="w_kinds").set_value(["crossing"]).run())
     assert _holders(at, gazetteer) == {}
@@ -157,8 +171,9 @@ def test_bad_link_values_are_named_once_as_text(filled_store, monkeypatch, gazet
     evil = next(t for t in toasts if "evil" in t)
     said = next(p for p in urlstate.parse_params({"as_of": EVIL})[1])
     assert evil == markup.md_text(f"Link: {said}") and EVIL[:40] in said
-    assert "](" not in evil and "![" not in evil  # no link or image syntax survives
-    assert _holders(at, gazetteer) == LATEST
+    outside_code = re.sub(r"`[^`]*`", "", evil)
+    assert "](" not in outside_code and "![" not in outside_code  # link syntax only inside code spans
+    assert _holders(at, gazetteer) == NOW
     assert dict(at.query_params) == {"as_of": DATES[-1].isoformat()}  # the URL keeps what was used
     _ok(at.multiselect(key="w_kinds").set_value(["crossing"]).run())
     assert _toasts(at) == []  # said once, for that link only
@@ -239,10 +254,10 @@ def test_corrections_change_the_map(store_copy, monkeypatch, gazetteer):
     assert any("rejected" in t for t in _toasts(at))
 
     at.selectbox(key="w_set_place").set_value("rabia")
-    at.selectbox(key="w_set_party").set_value("sdf")
+    at.selectbox(key="w_set_party").set_value("isil")  # not a state's own forces: both sides
     at.text_input(key="w_set_note").input("seen on the ground")
     _ok(at.button(key="w_set_save").click().run())
-    assert _holders(at, gazetteer)["rabia"] == "sdf"
+    assert _holders(at, gazetteer)["rabia"] == "isil"
     fixes = ClaimStore(store_copy).corrections_frame()
     assert list(fixes["action"]) == ["reject", "set"] and fixes["note"].iloc[1] == "seen on the ground"
 
@@ -291,4 +306,4 @@ def test_runs_with_a_province_boundary_file(filled_store, monkeypatch, tmp_path,
     gpd.GeoDataFrame({"ISO": ["IQ-NI"]}, geometry=[box(nineveh.lon - 1, nineveh.lat - 1, nineveh.lon + 1,
                                                         nineveh.lat + 1)], crs=4326).to_file(path)
     at = _ok(_app(filled_store, monkeypatch, env_BORDERWATCH_BOUNDARIES=str(path)))
-    assert _holders(at, gazetteer) == LATEST
+    assert _holders(at, gazetteer) == NOW

@@ -26,7 +26,9 @@ OUT = REPO / "test-output" / "browser"
 MAP_FRAME = 'iframe[title="streamlit_folium.st_folium"]'
 TIMEOUT = 30_000  # ms; a rerun takes well under a second here, the first page load a few seconds
 UNKNOWN_PLACE = "arar"  # set by a correction to an unnamed holder (Iraq-Saudi border, away from the rest)
-HOLDERS = {**LATEST, UNKNOWN_PLACE: "unknown"}
+# "Iraqi forces recaptured the Al-Qaim crossing" sets the Iraqi side only: Albu Kamal stays ISIL's.
+HOLDERS = {**LATEST, "al-qaim": "split", UNKNOWN_PLACE: "unknown"}
+SPLIT = {"al-qaim": ("iraq-gov", "isil")}
 EVIL = "[Click](https://evil.example) ![t](https://evil.example/p.png)"
 
 
@@ -69,6 +71,7 @@ class Dashboard:
         self.page.goto(f"{self.base}/{query}")
         self.map.locator(".bw-marker").first.wait_for(timeout=60_000)
         self.settled()
+        self.wait_view_reported()  # the first fit (or the link's view) has reached the app and the URL
         return self
 
     def settled(self) -> None:
@@ -181,9 +184,15 @@ def _expect_holders(board: Dashboard, holders: dict[str, str], colours: dict[str
 
     expect(board.map.locator(".bw-marker")).to_have_count(len(holders))
     for place, party in holders.items():
-        expect(board.marker(place)).to_have_attribute("data-colour", colours[party])
+        if party == "split":  # two halves, one per side's holder
+            expect(board.marker(place)).to_have_attribute("data-key", "split")
+        else:
+            expect(board.marker(place)).to_have_attribute("data-colour", colours[party])
     drawn = board.markers()
-    assert {p: m["drawn"] for p, m in drawn.items()} == {p: _rgb(colours[h]) for p, h in holders.items()}
+    assert {p: m["drawn"] for p, m in drawn.items() if holders[p] != "split"} == {
+        p: _rgb(colours[h]) for p, h in holders.items() if h != "split"}
+    for place in (p for p, h in holders.items() if h == "split"):
+        assert all(_rgb(colours[party]) in drawn[place]["pattern"] for party in SPLIT[place])
 
 
 @pytest.fixture(scope="module")
@@ -211,9 +220,10 @@ def test_markers_labels_and_legend_on_the_map(dashboard, colours, gazetteer):
     # The legend is a Leaflet control on the map, naming the parties drawn and the statuses.
     legend = board.map.locator(".leaflet-control .bw-legend")
     assert legend.is_visible()
-    for party in set(HOLDERS.values()) - {"unknown"}:
+    for party in set(HOLDERS.values()) - {"unknown", "split"}:
         assert gazetteer.parties[party].label in legend.inner_text()
     assert "contested" in legend.inner_text() and "stale" in legend.inner_text()
+    assert "split sides" in legend.inner_text()  # Al-Qaim's two sides are held by different parties
     # Country borders and names come from the offline 1:10m basemap.
     assert board.map.locator(".borderwatch-label", has_text="Iraq").count() == 1
     board.map.locator('.leaflet-borderwatch-basemap-pane path:not([d="M0 0"])').first.wait_for()
@@ -232,6 +242,20 @@ def test_stale_and_unknown_are_told_apart_without_opacity(dashboard, colours):
     assert "radial-gradient" in stale_isil["pattern"] and stale_isil["rim"] == "dashed"
     assert unknown["pattern"] == "none" and unknown["rim"] == "solid"
     assert {m["opacity"] for m in drawn.values()} == {"1"}
+
+
+def test_a_split_crossing_shows_each_side(dashboard, gazetteer):
+    from playwright.sync_api import expect
+
+    board = dashboard.open()
+    marker = board.markers()["al-qaim"]
+    assert marker["key"] == "split" and "linear-gradient" in marker["pattern"]
+    board.marker("al-qaim").click()
+    popup = board.map.locator(".leaflet-popup-content")
+    expect(popup).to_contain_text(f"Al-Qaim: {gazetteer.parties['iraq-gov'].label} since 2017-11-03")
+    expect(popup).to_contain_text(f"Albu Kamal: {gazetteer.parties['isil'].label} since 2014-06-14")
+    board.wait_param("place", "al-qaim")
+    expect(board.page.locator(".bw-details")).to_contain_text("Sides held by different parties")
 
 
 def test_popup_is_small_and_does_not_move_the_map(dashboard):
@@ -321,6 +345,8 @@ def test_slider_keeps_the_map_and_survives_reload(dashboard, colours):
     assert board.map_frame().evaluate("() => window.__probe") == 42 and board.center() == center
     board.page.reload()
     board.map.locator(".bw-marker").first.wait_for()
+    board.settled()
+    board.wait_view_reported()
     assert slider.get_attribute("aria-valuetext") == "2014-06-14"
     _expect_holders(board, FIRST, colours)
     # Play starts over from the first date and steps on by itself; Pause stops it.
@@ -394,7 +420,7 @@ def test_geojson_download_holds_exactly_the_visible_places(dashboard, tmp_path):
     download.save_as(target)
     frame = gpd.read_file(target)
     assert set(frame["id"]) == visible
-    assert dict(zip(frame["id"], frame["party"])) == {p: LATEST[p] for p in visible}
+    assert dict(zip(frame["id"], frame["party"])) == {p: HOLDERS[p] for p in visible}
     meta = json.loads(target.read_text())["borderwatch"]
     assert meta["as_of"] == DATES[-1].isoformat()
     assert meta["bbox"] == pytest.approx([west, south, east, north], abs=1e-5)

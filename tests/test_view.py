@@ -245,6 +245,35 @@ def test_party_colours_are_told_apart_with_colour_blindness(colours):
     assert style.cvd_conflicts(dict(colours, **{"us-coalition": "#661100"}), min_delta=10) == []
 
 
+def test_a_split_crossing_is_two_halves_facing_their_sides(colours, labels):
+    sides = [{"side": "IQ", "side_name": "Al-Qaim", "party": "iraq-gov", "since": date(2017, 11, 3),
+              "since_text": "2017-11-03"},
+             {"side": "SY", "side_name": "Albu Kamal", "party": "isil", "since": date(2014, 6, 14),
+              "since_text": "mid-2014"}]
+    row = _row(party="split", status="split", split=True, sides=sides, parties=["iraq-gov", "isil"])
+    halves, angle = view.split_halves(row, {"IQ": (43.7, 33.0), "SY": (38.5, 35.0)})
+    assert halves == ["iraq-gov", "isil"] and 270 < angle < 300  # from Iraq west to Syria
+    (feature,) = view.map_features(pd.DataFrame([row]), colours, labels,
+                                   country_points={"IQ": (43.7, 33.0), "SY": (38.5, 35.0)})
+    assert feature.style.key == "split" and colours["isil"] in feature.style.pattern
+    line = markup.status_line(row, labels)
+    assert line == (f"Sides held by different parties: Al-Qaim: {labels['iraq-gov']} since 2017-11-03 · "
+                    f"Albu Kamal: {labels['isil']} since mid-2014")
+    assert "bw-sides" not in markup.popup_html(row, labels)  # said once, in the status line
+    legend = view.legend_parties(pd.DataFrame([row]), {p: type("P", (), {"label": labels[p], "colour": colours[p]})
+                                                       for p in colours})
+    assert [label for label, _ in legend] == [labels["isil"], labels["iraq-gov"]]
+    one = dict(row, split=False, status="controls", party="krg",
+               sides=[dict(sides[0], party="krg"), {"side": "SY", "side_name": "al-Yarubiyah", "party": None}])
+    assert markup.sides_line(one, labels) == f"Al-Qaim: {labels['krg']} · al-Yarubiyah: no report"
+
+
+def test_joint_holders_are_named_together(labels):
+    row = _row(party="syrian-opposition", joint_with=["nusra"])
+    assert markup.status_line(row, labels) == (f"Held by {labels['syrian-opposition']} jointly with "
+                                               f"{labels['nusra']} since 2014-06-14")
+
+
 def test_stale_places_are_marked(state, colours, labels):
     features = {f.place_id: f for f in view.map_features(state, colours, labels, stale_days=180)}
     assert features["safwan"].stale and features["safwan"].style.stale
@@ -275,8 +304,9 @@ def test_changes_of_control_newest_first(prepared, labels):
     assert list(latest["date"]) == sorted(latest["date"], reverse=True)
     top = latest.iloc[0].to_dict()
     assert (top["from_party"], top["party"], top["date"]) == ("isil", "iraq-gov", date(2017, 11, 3))
-    assert view.change_line(top, labels) == (f"2017-11-03 · Al-Qaim: {labels['isil']} → {labels['iraq-gov']}"
-                                             " · Test Wire")
+    # Iraqi forces retook the Iraqi side only (geodata.timeline: a state's forces hold their own side).
+    assert view.change_line(top, labels, {"IQ": "Iraq"}) == (
+        f"2017-11-03 · Al-Qaim (Iraq side): {labels['isil']} → {labels['iraq-gov']} · Test Wire")
     assert "first report" in view.change_line(latest.iloc[-1].to_dict(), labels)
     early = view.changes_until(runs, date(2014, 6, 20), places)
     assert list(early["place_id"]) == ["rabia", "al-qaim"]
