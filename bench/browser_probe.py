@@ -1,8 +1,9 @@
 """Run in a fresh process: the real dashboard in headless Chromium, timing slider moves to updated markers.
 
 The store holds the demo reports plus generated claims over ``--places`` made-up places (given to
-the server as a ``--gazetteer`` file). Each move presses a key on the timeline slider, as a user
-would, and the clock stops when the page has finished the run (the URL carries the new date) and,
+the server as a ``--gazetteer`` file). Each move clicks the timeline's "previous change of control"
+button, as a user would, and the clock stops when the page has finished the run (the URL carries the
+new date) and,
 where the state on the new date differs from the old one, when the map's markers have changed.
 
 Prints one JSON line: ``load`` (seconds to the first markers), ``moves`` (seconds per move),
@@ -54,9 +55,15 @@ def main() -> None:
 
     from geodata.store import ClaimStore
 
+    from dashboard.view import change_runs
+    from geodata.gazetteer import load_gazetteer
+    from geodata.timeline import prepare
+
     dates = ClaimStore(args.db, create=False).report_dates()
-    # The page opens on the last date; each ArrowLeft steps one report date back.
-    path = list(reversed(dates[-(args.moves + 1):]))
+    frame = prepare(ClaimStore(args.db, create=False).claims_frame(gazetteer=load_gazetteer(args.gazetteer)))
+    changes = sorted(set(change_runs(frame)["date"]))
+    # The page opens on the last report date; each click steps back to the previous change of control.
+    path = [dates[-1], *[d for d in reversed(changes) if d < dates[-1]][:args.moves]]
     differ = _states_differ(args.db, args.gazetteer, path)
     Path(args.log).parent.mkdir(parents=True, exist_ok=True)
     with served(Path(args.db), Path(args.log), extra=("--gazetteer", args.gazetteer)) as url, \
@@ -72,13 +79,12 @@ def main() -> None:
                                arg=path[0].isoformat())
         frame = next(f for f in page.frames if "st_folium" in f.url)
         markers = frame.evaluate("() => document.querySelectorAll('.bw-marker').length")
-        slider = page.get_by_role("slider", name="As of (report dates)")
+        back = page.locator(".st-key-w_prev button").first
         moves, changed = [], 0
         for target, will_change in zip(path[1:], differ):
             before = frame.evaluate(FINGERPRINT)
-            slider.focus()
             start = time.perf_counter()
-            page.keyboard.press("ArrowLeft")
+            back.click()
             page.wait_for_function("d => new URLSearchParams(location.search).get('as_of') === d",
                                    arg=target.isoformat(), polling="raf")
             if will_change:
