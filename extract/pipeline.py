@@ -8,17 +8,19 @@ from bisect import bisect_left, bisect_right
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date
-from functools import lru_cache
+from functools import lru_cache, partial
 
-from extract import control
+from extract import control, frames
 from extract.dates import find_dates
 from extract.mentions import Mention, MentionMatcher
+from extract.parser import load_parser
+from extract.resolve import DESCRIPTION, ReportContext, Resolved
 from extract.sentences import split_sentences
 from geodata.claims import Claim
 from geodata.gazetteer import Gazetteer, Place
 from geodata.names import fold
 
-EXTRACTOR_VERSION = "0.2.0"  # recorded in every claim and export; bump when rules change what is extracted
+EXTRACTOR_VERSION = "0.3.0"  # recorded in every claim and export; bump when rules change what is extracted
 
 _BASE_CONFIDENCE = {"party": 0.9, "generic": 0.75, "unknown": 0.55}
 _PRECISION_PENALTY = {"month": 0.05, "year": 0.1}  # an event date known only to its month or year
@@ -33,6 +35,30 @@ _DATE_RANK = {"iso": 0, "numeric": 0, "dmy": 0, "mdy": 0, "dm": 0, "md": 0, "wee
 def report_id_of(text: str) -> str:
     """Content hash of a report's cleaned text: the identity the store deduplicates on."""
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+@dataclass(frozen=True)
+class _Report:
+    """One report being read: its text, folded text, provenance and mentions."""
+
+    text: str
+    folded: str
+    report_date: date | None
+    source: str
+    url: str
+    report_id: str
+    mentions: list[Mention]
+
+
+@dataclass(frozen=True)
+class _AtOffset:
+    """A span standing in for a mention where only offsets are known."""
+
+    start: int
+    end: int
+
+
+_ROUNDUP_LINE = re.compile(r"(?m)^[ \t]*(?:[-*\u2022\u2013]\s*)?(?P<name>[^:\n]{2,40}):[^\n]*")
 
 
 @dataclass
@@ -61,8 +87,129 @@ class Extractor:
         if report_date is not None and not isinstance(report_date, date):
             raise TypeError(f"report_date must be a datetime.date or None, not {report_date!r}")
         folded = fold(text)
-        report_id = report_id or report_id_of(text)
-        mentions = self.matcher.find(text, folded)
+        report = _Report(text, folded, report_date, source, url, report_id or report_id_of(text),
+                         self.matcher.find(text, folded))
+        parser = load_parser()
+        if parser is None:
+            return self._rule_claims(report)
+        parsed = self._frame_claims(report, parser)
+        # Where the parse found nothing in a sentence (a misparsed coordination, a fragment), the
+        # word-order rules may still read it: their claims for those sentences only.
+        covered = [c.span for c in parsed]
+        fallback = [c for c in self._rule_claims(report)
+                    if not any(a <= c.span[0] < b or c.span[0] <= a < c.span[1] for a, b in covered)]
+        return _merge(parsed + fallback)
+
+    # -- the parse path ----------------------------------------------------------------------
+    def _frame_claims(self, report: _Report, parser) -> list[Claim]:
+        """Frames over the dependency parse of every sentence that names or describes a place."""
+        text, folded, mentions = report.text, report.folded, report.mentions
+        context = ReportContext(self.gazetteer, text, folded, mentions, self._adjectives)
+        topics = self._topics(folded, mentions)
+        place_starts = [m.start for m in mentions if m.kind == "place"]
+        candidates = [(s, e) for s, e in split_sentences(text) if self._worth_parsing(folded, place_starts, topics, s, e)]
+        claims: list[Claim] = []
+        for (s_start, s_end), doc in zip(candidates, parser.pipe(text[s:e] for s, e in candidates)):
+            context.topic = next((t for t in topics if t[0] <= s_start < t[1]), None)
+            dates = [d for d in find_dates(folded, report.report_date, s_start, s_end)
+                     if d.value is not None and not _speech_date_at(d.start, folded, s_start)]
+            roles = self._roles(folded, mentions, s_start, s_end)
+            for event in frames.events(doc, s_start):
+                if not event.asserted:
+                    continue
+                claims.extend(self._event_claims(event, context, roles, dates, report, (s_start, s_end)))
+        return _merge(claims)
+
+    def _event_claims(self, event, context: ReportContext, roles, dates, report: _Report, sentence) -> list[Claim]:
+        side_of = partial(control.side_before, report.folded, adjectives=self._adjectives)
+        places = [r for patient in event.patients for r in context.places(patient, side_of)
+                  if r.described or not self._city_not_province(((r.place.id, r.side),), report.folded,
+                                                                _AtOffset(*patient.head))]
+        if context.topic and (not places or all(r.place.kind == "province" for r in places)
+                              and context.topic[2].place.kind == "crossing"):
+            places = [context.topic[2]]  # a roundup line speaks of its own place
+        if not places:
+            return []
+        event_date, precision = _frame_date(event, dates)
+        out = []
+        holders_seen: list[tuple[str, str]] = []
+        for resolved in places:
+            holders = [h for agent in event.agents
+                       for h in context.parties(agent, resolved.place, resolved.side, roles)]
+            if not holders and not event.agents and event.frame.klass == "nominal":
+                holders = context.recent_holders(sentence[0])
+            for party, how in dict.fromkeys(holders):
+                if party == "unknown" and event.frame.klass != "nominal":
+                    continue
+                holders_seen.append((party, how))
+                out.append(self._claim(report, resolved, party, how, event, event_date, precision, sentence))
+        if event.frame.klass in ("take", "nominal") and holders_seen:
+            context.events.append((sentence[0], holders_seen))
+        return out
+
+    def _claim(self, report: _Report, resolved, party: str, how: str, event, event_date, precision, sentence) -> Claim:
+        confidence = _BASE_CONFIDENCE["party" if how == "party" else how]
+        if resolved.described:
+            confidence -= 0.05
+        confidence -= _PRECISION_PENALTY.get(precision, 0.0)
+        start, end = sentence
+        if resolved.described and resolved.antecedent is not None and resolved.antecedent < start:
+            start = _sentence_start(report.text, resolved.antecedent)
+        party_row = self.gazetteer.parties.get(party)
+        place = resolved.place
+        return Claim(
+            place_id=place.id, place=place.name, kind=place.kind, side=resolved.side, party=party,
+            party_label=party_row.label if party_row else party, status="controls",
+            report_date=report.report_date, event_date=event_date, source=report.source, url=report.url,
+            report_id=report.report_id, evidence=report.text[start:end], span=(start, end),
+            confidence=round(max(0.05, min(confidence, 1.0)), 2), lat=place.lat, lon=place.lon,
+            extractor_version=EXTRACTOR_VERSION, construction=event.frame.name,
+            event_precision=_precision_of(event_date, precision),
+        )
+
+    @staticmethod
+    def _worth_parsing(folded: str, place_starts: list[int], topics, start: int, end: int) -> bool:
+        """Parse only sentences that name a place, describe one, or sit in a roundup line."""
+        index = bisect_left(place_starts, start)
+        if index < len(place_starts) and place_starts[index] < end:
+            return True
+        if any(a <= start < b for a, b, _ in topics):
+            return True
+        return DESCRIPTION.search(folded, start, end) is not None
+
+    def _topics(self, folded: str, mentions: list[Mention]) -> list[tuple]:
+        """Roundup lines ("- Kasab: in Latakia province. Under regime control ..."): (start, end, place)."""
+        topics = []
+        for line in _ROUNDUP_LINE.finditer(folded):
+            named = [m for m in mentions if m.kind == "place" and line.start("name") <= m.start < line.end("name")
+                     and len({t[0] for t in m.targets}) == 1]
+            if named:
+                place_id, side = named[0].targets[0]
+                topics.append((line.start(), line.end(), Resolved(self.gazetteer.places[place_id], side, False)))
+        return topics
+
+    def _roles(self, folded: str, mentions: list[Mention], start: int, end: int) -> dict[int, tuple[str, str]]:
+        """Generic mentions of this sentence that stand for a named party: "we" in a quotation, "his men"."""
+        roles = {}
+        first = bisect_left(mentions, start, key=lambda m: m.start)
+        in_sentence = mentions[first:bisect_left(mentions, end, lo=first, key=lambda m: m.start)]
+        for index, m in enumerate(in_sentence):
+            if m.kind != "generic":
+                continue
+            if m.targets[0] == "speaker":
+                speaker = _speaker(control.Item("generic", m.start, m.end, "speaker"), folded, mentions)
+                roles[m.start] = ("party", speaker.targets[0]) if speaker and speaker.kind == "party" else (
+                    ("role", speaker.targets[0]) if speaker else ("role", "none"))
+            elif m.targets[0] == "possessive":
+                owner = next((o for o in reversed(in_sentence[:index]) if o.kind == "party"), None)
+                roles[m.start] = ("party", owner.targets[0]) if owner else ("role", "armed-group")
+        return roles
+
+    # -- the rule path (no parser) -----------------------------------------------------------
+    def _rule_claims(self, report: _Report) -> list[Claim]:
+        """Rules over each sentence's word order: what runs where the parser cannot."""
+        text, folded, mentions = report.text, report.folded, report.mentions
+        report_date, source, url, report_id = report.report_date, report.source, report.url, report.report_id
         context = self._report_context(mentions)
         history: list[list[_Resolved]] = []  # groups of coordinated places, in text order
         claims: list[Claim] = []
@@ -347,6 +494,7 @@ class Extractor:
                     confidence=round(max(0.05, min(confidence, 1.0)), 2),
                     lat=target.place.lat, lon=target.place.lon,
                     extractor_version=EXTRACTOR_VERSION, construction=found.rule,
+                    event_precision=_precision_of(event_date, precision),
                 ))
         return out
 
@@ -421,3 +569,23 @@ def _merge(claims: list[Claim]) -> list[Claim]:
     for claim in sorted(kept, key=lambda c: -c.confidence):
         unique.setdefault(claim.key, claim)
     return sorted(unique.values(), key=lambda c: (c.span[0], c.place_id, c.party))
+
+
+def _speech_date_at(offset: int, folded: str, sentence_start: int) -> bool:
+    return control._SPEECH.search(folded[max(sentence_start, offset - 40):offset]) is not None
+
+
+def _frame_date(event, dates) -> tuple[date | None, str | None]:
+    """The date phrase the event's own predicate governs (not the nearest one in the sentence)."""
+    candidates = []
+    for mention in dates:
+        if any(a <= mention.start < b or mention.start <= a < mention.end for a, b in event.domain):
+            candidates.append((_DATE_RANK.get(mention.kind, 3), abs(mention.start - event.trigger[0]), mention))
+    if not candidates:
+        return None, None
+    best = min(candidates, key=lambda c: (c[0], c[1]))[2]
+    return best.value, best.precision
+
+
+def _precision_of(event_date: date | None, precision: str | None) -> str | None:
+    return precision if event_date is not None and precision not in (None, "none") else None

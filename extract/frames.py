@@ -1,0 +1,311 @@
+"""Control events read off a dependency parse: predicates, frames and cues are rows in ``extract/data/`` (pure).
+
+A *frame* row names a predicate class, a voice, and dependency paths to its slots: who holds
+(``agent``) and what is held (``patient``). A path is a chain of steps separated by ``>``: a step
+``dep`` (or ``dep1/dep2``) moves to the children with that dependency label, ``dep:lemma1/lemma2``
+keeps only those lemmas, ``^`` moves to the head (``^:under`` only if its lemma is "under"). Several
+paths are separated by ``;`` and tried in order; the first that reaches something wins. Adding a
+construction means adding a row (and a case in ``tests/data/extract_cases.jsonl``).
+
+This module knows nothing of places or parties: it returns :class:`Event` objects whose slots are
+character spans of the sentence; :mod:`extract.resolve` maps them to the report's places and parties.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib.resources import files
+
+_CLAUSAL = {"acl", "relcl", "advcl", "appos", "ccomp", "parataxis", "conj", "cc", "punct"}
+_RELATIVE = {"which", "that", "who", "whom"}
+
+
+@dataclass(frozen=True)
+class Frame:
+    """One construction: the predicate class it fires on, the voice it needs and how to reach its slots."""
+
+    name: str
+    klass: str
+    voice: str  # active | passive | participle | modifier | any | noun
+    requires: tuple[tuple[str, ...], ...]
+    agent: tuple[tuple[str, ...], ...]
+    patient: tuple[tuple[str, ...], ...]
+    holding: bool
+
+
+@dataclass(frozen=True)
+class Slot:
+    """A phrase filling a frame slot: the head token's span and the phrase around it (text offsets)."""
+
+    head: tuple[int, int]
+    phrase: tuple[int, int]
+    parts: tuple[tuple[int, int], ...]  # the phrase's own tokens' spans (clauses inside it left out)
+    lemma: str
+    relative: bool = False  # a relative pronoun standing for the noun before it
+    wide: tuple[int, int] = (0, 0)  # the head's whole subtree ("a post along the border with Syria")
+
+
+@dataclass
+class Event:
+    """A control predicate with its slots filled from the tree."""
+
+    frame: Frame
+    trigger: tuple[int, int]
+    agents: list[Slot]
+    patients: list[Slot]
+    asserted: bool = True
+    why_not: str = ""
+    domain: list[tuple[int, int]] = field(default_factory=list)  # token spans whose nearest predicate is this one
+    inherited_agent: bool = False
+
+
+def _rows(name: str) -> list[dict]:
+    return list(csv.DictReader(files("extract").joinpath("data", name).read_text(encoding="utf-8").splitlines()))
+
+
+def _paths(cell: str) -> tuple[tuple[str, ...], ...]:
+    return tuple(tuple(step.strip() for step in path.split(">")) for path in cell.split(";") if path.strip())
+
+
+@lru_cache(maxsize=1)
+def tables() -> tuple[dict, list[Frame], dict]:
+    """(predicates by (lemma, pos), frames, cues by word) read once from the package's data files."""
+    predicates = {(r["lemma"], r["pos"]): r["class"] for r in _rows("predicates.csv")}
+    frames = [Frame(r["name"], r["class"], r["voice"], _paths(r["requires"]), _paths(r["agent"]),
+                    _paths(r["patient"]), r["holding"] == "yes") for r in _rows("frames.csv")]
+    cues = {r["word"]: r["cue"] for r in _rows("cues.csv")}
+    return predicates, frames, cues
+
+
+def _step(tokens, step: str):
+    if step.startswith("^"):
+        carets, _, lemmas = step.partition(":")
+        wanted = set(lemmas.split("/")) if lemmas else None
+        for _ in carets:
+            tokens = [t.head for t in tokens if t.head.i != t.i]
+        return [t for t in tokens if wanted is None or t.lemma_.lower() in wanted]
+    deps, _, lemmas = step.partition(":")
+    deps, wanted = set(deps.split("/")), set(lemmas.split("/")) if lemmas else None
+    return [c for t in tokens for c in t.children
+            if c.dep_ in deps and (wanted is None or c.lemma_.lower() in wanted or c.lower_ in wanted)]
+
+
+def follow(token, path: tuple[str, ...]) -> list:
+    """Tokens reached from ``token`` along one path (see the module docstring)."""
+    found = [token]
+    for step in path:
+        found = _step(found, step)
+        if not found:
+            return []
+    return found
+
+
+def _first(token, paths) -> list:
+    for path in paths:
+        found = follow(token, path)
+        if found:
+            return found
+    return []
+
+
+def _voice(token) -> str:
+    deps = {c.dep_ for c in token.children}
+    if token.pos_ == "NOUN" or token.pos_ == "PROPN":
+        return "noun"
+    if "auxpass" in deps or "nsubjpass" in deps or ("agent" in deps and token.tag_ == "VBN"):
+        return "passive"
+    if token.dep_ == "amod" or (token.dep_ == "compound" and token.tag_ == "VBN"):
+        return "modifier"
+    if token.tag_ == "VBN" and token.dep_ in ("acl", "relcl") and "nsubj" not in deps:
+        return "participle"
+    return "active"
+
+
+def _with_conjuncts(tokens) -> list:
+    out = []
+    for token in tokens:
+        out.append(token)
+        out.extend(c for c in token.conjuncts if c.i > token.i and c not in out)
+    return out
+
+
+def slot(token, offset: int = 0) -> Slot:
+    """The phrase a token heads, without the clauses and appositions hanging off it."""
+    parts = []
+    stack = [token]
+    while stack:
+        current = stack.pop()
+        parts.append(current)
+        for child in current.children:
+            if child.dep_ in _CLAUSAL and (current.i == token.i or child.dep_ not in ("conj", "cc")):
+                continue
+            if child.dep_ == "prep" and child.lower_ != "of":
+                continue
+            stack.append(child)
+    parts.sort(key=lambda t: t.i)
+    spans = tuple(_span(t, offset) for t in parts)
+    relative = token.lower_ in _RELATIVE and token.tag_ in ("WDT", "WP", "IN")
+    subtree = sorted(token.subtree, key=lambda t: t.i)
+    wide = (_span(subtree[0], offset)[0], _span(subtree[-1], offset)[1])
+    return Slot(_span(token, offset), (spans[0][0], spans[-1][1]), spans, token.lemma_.lower(), relative, wide)
+
+
+def wide_slot(token, offset: int = 0) -> Slot:
+    """The whole subtree of a token ("militants led by ISIL", "the crossing known as al-Waleed")."""
+    tokens = sorted(token.subtree, key=lambda t: t.i)
+    spans = tuple(_span(t, offset) for t in tokens)
+    return Slot(_span(token, offset), (spans[0][0], spans[-1][1]), spans, token.lemma_.lower(),
+                wide=(spans[0][0], spans[-1][1]))
+
+
+def _span(token, offset: int) -> tuple[int, int]:
+    return token.idx + offset, token.idx + offset + len(token)
+
+
+def antecedent(token):
+    """What a relative pronoun stands for: the noun its clause hangs off ("the town, which ...")."""
+    current = token
+    while current.head.i != current.i:
+        if current.dep_ == "relcl":
+            return current.head
+        current = current.head
+    return None
+
+
+def _is_clause(token) -> bool:
+    """A verb reached by a path ("^^" from "under" to "remains"): not a phrase that names anything."""
+    return token.pos_ in ("VERB", "AUX") and token.dep_ not in ("pobj", "dobj", "nsubj", "nsubjpass", "attr", "conj",
+                                                                 "appos", "compound")
+
+
+def _for_relative(token):
+    """A relative pronoun stands for the noun its clause hangs off; anything else for itself."""
+    if token.lower_ in _RELATIVE and token.tag_ in ("WDT", "WP"):
+        return antecedent(token) or token
+    return token
+
+
+def _subject_of_governor(token):
+    """The subject an elided clause shares: "seized A and took B", "managed to take B"."""
+    current = token
+    for _ in range(4):
+        if current.dep_ not in ("conj", "xcomp", "advcl") or current.head.i == current.i:
+            return None
+        current = current.head
+        subjects = [c for c in current.children if c.dep_ == "nsubj"]
+        if subjects:
+            return subjects[0]
+    return None
+
+
+def _assertion(token, cues: dict) -> str:
+    """Why a predicate is not asserted ("", "negated", "attempt", "modal", "denial", "condition", "repelled")."""
+    for child in token.children:
+        if child.dep_ == "neg":
+            return "negated"
+        if child.dep_ == "aux" and cues.get(child.lemma_.lower()) == "modal":
+            return "modal"
+        if child.dep_ == "mark" and cues.get(child.lower_) == "condition":
+            return "condition"
+        if child.dep_ in ("conj", "advcl") and cues.get(child.lemma_.lower()) == "repelled":
+            return "repelled"
+        if child.dep_ in ("conj", "advcl") and child.lemma_.lower() == "push" and any(
+                g.lower_ == "back" for g in child.children):
+            return "repelled"
+    current = token
+    for _ in range(6):
+        head = current.head
+        if head.i == current.i:
+            break
+        cue = cues.get(head.lemma_.lower())
+        if current.dep_ in ("xcomp", "acl") and cue == "attempt":
+            return "attempt"
+        if current.dep_ in ("ccomp", "xcomp") and cue == "denial":
+            return "denial"
+        if current.dep_ in ("xcomp", "ccomp") and any(c.dep_ == "neg" for c in head.children):
+            return "negated"
+        if current.dep_ not in ("xcomp", "ccomp", "conj", "acl", "advcl", "relcl", "pobj", "prep", "dobj"):
+            break
+        current = head
+    return ""
+
+
+def _is_predicate(token, predicates: dict) -> str | None:
+    lemma = token.lemma_.lower()
+    if token.pos_ in ("VERB", "AUX") or token.tag_.startswith("VB"):
+        return predicates.get((lemma, "verb")) or predicates.get((token.lower_, "verb"))
+    if token.pos_ in ("NOUN", "PROPN"):
+        return predicates.get((lemma, "noun")) or predicates.get((token.lower_, "noun"))
+    return None
+
+
+def events(doc, offset: int = 0) -> list[Event]:
+    """Every control event in a parsed sentence, asserted or not, in text order.
+
+    ``offset`` is where the sentence starts in the report: every span returned indexes the report.
+    """
+    predicates, frames, cues = tables()
+    triggers = {t.i: _is_predicate(t, predicates) for t in doc}
+    found = []
+    for token in doc:
+        klass = triggers[token.i]
+        if not klass:
+            continue
+        voice = _voice(token)
+        for frame in frames:
+            if frame.klass != klass or (frame.voice not in ("any", voice)):
+                continue
+            if frame.requires and not _first(token, frame.requires):
+                continue
+            patients = _with_conjuncts(_first(token, frame.patient))
+            if klass in ("take", "hold") and frame.voice == "active" and patients and patients[0].lemma_ in ("control", "command"):
+                patients = _with_conjuncts(_misplaced_of(token, patients[0]))
+            patients = [_for_relative(p) for p in patients if not _is_clause(p)]
+            agents = [_for_relative(a) for a in _with_conjuncts(_first(token, frame.agent)) if not _is_clause(a)]
+            inherited = False
+            if not agents and frame.voice == "active" and token.dep_ == "acl" and token.tag_ == "VBG":
+                agents = [token.head]  # "with militants holding the first": the noun does it
+            if not agents and frame.voice == "active":
+                subject = _subject_of_governor(token)
+                if subject is not None:
+                    agents, inherited = _with_conjuncts([subject]), True
+            if not patients and not agents:
+                continue
+            why = _assertion(token, cues)
+            found.append(Event(frame, _span(token, offset),
+                               [wide_slot(a, offset) for a in agents],
+                               [slot(p, offset) for p in patients], not why, why, inherited_agent=inherited))
+            break
+    _assign_domains(doc, found, offset)
+    return found
+
+
+def _misplaced_of(verb, control):
+    """"took full control on Tuesday of the town": the parser hangs "of" on the date; take the next "of"."""
+    own = follow(control, ("prep:of/over", "pobj"))
+    if own:
+        return own
+    for token in verb.doc[control.i + 1:]:
+        if token.lower_ in ("of", "over") and token.dep_ == "prep":
+            return [c for c in token.children if c.dep_ == "pobj"]
+        if token.is_sent_start or token.lower_ in (";",) or (token.pos_ == "VERB" and token.dep_ != "amod"):
+            break
+    return []
+
+
+def _assign_domains(doc, found: list[Event], offset: int) -> None:
+    """Give each event the tokens it governs before another predicate or verb does (for its dates)."""
+    by_token = {event.trigger[0] - offset: event for event in found}
+    for token in doc:
+        current = token
+        for _ in range(12):
+            if current.idx in by_token:
+                by_token[current.idx].domain.append(_span(token, offset))
+                break
+            if current.i != token.i and _is_clause(current) and current.dep_ not in ("amod", "aux", "auxpass"):
+                break
+            if current.head.i == current.i:
+                break
+            current = current.head

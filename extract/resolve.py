@@ -1,0 +1,259 @@
+"""Document-level resolution: a frame's slots to the report's places and parties (pure).
+
+One :class:`ReportContext` per report holds what every sentence may need from the others: the
+places and parties it names, in order, and the events already read. A slot becomes places through
+the names inside it, or through a *description* ("a border crossing with Jordan", "the town",
+"it") that the report's named places or the gazetteer satisfy with exactly one answer. A slot
+becomes parties through the names inside it, or through a generic term ("insurgents", "the army",
+"Kurdish fighters") that the report's named parties, the place's country or its side decide.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_left
+from dataclasses import dataclass, field
+
+from extract.frames import Slot
+from extract.mentions import Mention
+from geodata.gazetteer import Gazetteer, Place
+
+# The head nouns of a description of a crossing or border town.
+DESCRIPTION = re.compile(
+    r"\b(?P<head>border\s+crossings?|crossings?(?:\s+points?)?|border\s+posts?|posts?|border\s+points?|border\s+gates?|gates?"
+    r"|checkpoints?|frontier\s+(?:posts?|gates?|points?)|terminal|portal|complex|border\s+towns?|frontier\s+towns?|towns?"
+    r"|border\s+areas?|border)\b")
+_DEFINITE = re.compile(r"^\s*(?:the|this|that|its|their)\b")
+_INDEFINITE = re.compile(r"^\s*(?:an?|one|another|the\s+(?:only|last|sole|third|second|first|main|key|strategic|vital)\b)")
+_SIDE_PHRASE = re.compile(r"\b(?P<adj>\w+)\s+side\b")
+_ORDINALS = {"first": 0, "former": 0, "second": 1, "third": 2, "latter": -1}
+_LIST_GAP = re.compile(r"(?:\s|,|\band\b|\bor\b|\bborder\b|\bcrossings?\b)*")
+_PRONOUNS = {"it", "which", "that", "this"}
+_CALENDAR = {"january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+             "november", "december", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"}
+_FORCES = re.compile(r"\b(?:forces|troops|army|armed\s+forces|soldiers|military|units|police|guards|fighters|brigades)\b")
+_SENTENCE_OPENERS = {"The", "A", "An", "This", "That", "Its", "Their", "It", "One", "Another"}
+# What parties are called when the text only says what kind of party they are, by the role in
+# geodata/data/generic_terms.csv.
+_ARMED = {"armed-group", "rebel"}
+
+
+@dataclass
+class Resolved:
+    """A place a slot names, on which side, and whether the text named it or described it."""
+
+    place: Place
+    side: str | None
+    described: bool
+    antecedent: int | None = None  # where the place was named, when described
+
+
+@dataclass
+class ReportContext:
+    """Everything about one report that its sentences share."""
+
+    gazetteer: Gazetteer
+    text: str
+    folded: str
+    mentions: list[Mention]
+    adjectives: dict[str, str]  # folded country adjective or name -> ISO code
+    named_places: list[tuple[int, Place, str | None]] = field(default_factory=list)  # (offset, place, side)
+    named_parties: list[tuple[int, str]] = field(default_factory=list)  # (offset, party id)
+    events: list[tuple[int, list[str]]] = field(default_factory=list)  # (offset, holder ids) of asserted takes
+    topic: tuple[int, int, Resolved] | None = None  # a roundup line's place: (line start, line end, place)
+
+    def __post_init__(self):
+        for m in self.mentions:
+            if m.kind == "place" and len({t[0] for t in m.targets}) == 1:
+                place_id, side = m.targets[0]
+                self.named_places.append((m.start, self.gazetteer.places[place_id], side))
+            elif m.kind == "party":
+                self.named_parties.append((m.start, m.targets[0]))
+        self._starts = [m.start for m in self.mentions]
+
+    # -- mentions inside a slot ----------------------------------------------------------------
+    def mentions_in(self, slot: Slot, kinds: tuple[str, ...]) -> list[Mention]:
+        """Mentions of these kinds lying on the slot's own tokens."""
+        start, end = slot.phrase
+        first = bisect_left(self._starts, start)
+        found = []
+        for m in self.mentions[first:bisect_left(self._starts, end, lo=first)]:
+            if m.kind in kinds and m.end <= end and any(a < m.end and m.start < b for a, b in slot.parts):
+                found.append(m)
+        return found
+
+    def countries_in(self, start: int, end: int) -> list[str]:
+        """Countries a phrase names ("with Jordan", "Iraq-Syria", "Turkish"), in order, once each."""
+        codes = [m.targets[0] for m in self.mentions[bisect_left(self._starts, start):bisect_left(self._starts, end)]
+                 if m.kind == "country"]
+        return list(dict.fromkeys(codes))
+
+    # -- places --------------------------------------------------------------------------------
+    def places(self, slot: Slot, side_of) -> list[Resolved]:
+        """The places a patient slot names or describes."""
+        named = [m for m in self.mentions_in(slot, ("place",)) if len({t[0] for t in m.targets}) == 1]
+        if named:
+            out = []
+            for m in named:
+                place_id, side = m.targets[0]
+                out.append(Resolved(self.gazetteer.places[place_id], side or side_of(m.start), False))
+            return out
+        phrase = self.folded[slot.phrase[0]:slot.phrase[1]]
+        if self._names_unknown_place(slot):
+            return []  # "the Trebil crossing" with Trebil not in the gazetteer: not some other crossing
+        if slot.lemma in _ORDINALS and re.match(r"\s*the\b", phrase):
+            return self._in_list(slot.head[0], _ORDINALS[slot.lemma])
+        if slot.relative or slot.lemma in _PRONOUNS:
+            return self._recent(slot.head[0], kinds=("crossing", "province"))
+        description = DESCRIPTION.search(phrase)
+        if description is None:
+            return []
+        side = None
+        side_match = _SIDE_PHRASE.search(phrase)
+        if side_match and side_match.group("adj") in self.adjectives:
+            side = self.adjectives[side_match.group("adj")]
+        countries = self.countries_in(*slot.wide)
+        if _INDEFINITE.match(phrase) or (countries and not _DEFINITE.match(phrase)):
+            found = self._described(slot.phrase[0], countries)
+        else:
+            found = self._recent(slot.head[0], kinds=("crossing",), countries=countries)
+        for r in found:
+            r.side = side if side in r.place.countries else r.side
+        return found
+
+    def _in_list(self, offset: int, position: int) -> list[Resolved]:
+        """"the first", "the latter": a place of the last list of two or more named before."""
+        lists: list[list[tuple[int, int, Place, str | None]]] = []
+        previous_end = None
+        for m in self.mentions:
+            if m.start >= offset:
+                break
+            if m.kind != "place" or len({t[0] for t in m.targets}) != 1:
+                continue
+            entry = (m.start, m.end, self.gazetteer.places[m.targets[0][0]], m.targets[0][1])
+            if previous_end is not None and _LIST_GAP.fullmatch(self.folded[previous_end:m.start]):
+                lists[-1].append(entry)
+            else:
+                lists.append([entry])
+            previous_end = m.end
+        lists = [x for x in lists if len(x) >= 2]
+        if not lists or position >= len(lists[-1]):
+            return []
+        start, _, place, side = lists[-1][position]
+        return [Resolved(place, side, True, start)]
+
+    def _names_unknown_place(self, slot: Slot) -> bool:
+        """Whether the phrase carries a capitalised name that is neither a known place nor a country."""
+        for index, (a, b) in enumerate(slot.parts):
+            word = self.text[a:b]
+            if not word[:1].isupper() or word in _SENTENCE_OPENERS or self.folded[a:b] in _CALENDAR:
+                continue
+            if self.folded[a:b] in self.adjectives:
+                continue
+            return True
+        return False
+
+    def _recent(self, offset: int, kinds: tuple[str, ...], countries: list[str] = ()) -> list[Resolved]:
+        """"the crossing", "it": the last fitting place named before, else the first named after."""
+        fitting = [(o, p, s) for o, p, s in self.named_places
+                   if p.kind in kinds and all(c in p.countries for c in countries)]
+        before = [x for x in fitting if x[0] < offset]
+        chosen = before[-1] if before else (fitting[0] if fitting else None)
+        if chosen is None and self.topic and self.topic[0] <= offset < self.topic[1]:
+            return [self.topic[2]]
+        if chosen is None:
+            return []
+        return [Resolved(chosen[1], None, True, chosen[0])]
+
+    def _described(self, offset: int, countries: list[str]) -> list[Resolved]:
+        """"a border crossing with Jordan": the one place the report names that fits, else the gazetteer's only one."""
+        fitting = {p.id: (o, p) for o, p, _ in self.named_places
+                   if p.kind == "crossing" and all(c in p.countries for c in countries)}
+        if len(fitting) == 1:
+            o, p = next(iter(fitting.values()))
+            return [Resolved(p, None, True, o)]
+        if not fitting and len(countries) >= 2:
+            between = self.gazetteer.crossings_between(countries[0], countries[1])
+            if len(between) == 1:
+                return [Resolved(between[0], None, True, None)]
+        return []
+
+    # -- parties -------------------------------------------------------------------------------
+    def parties(self, slot: Slot, place: Place, side: str | None,
+                roles: dict[int, tuple[str, str]]) -> list[tuple[str, str]]:
+        """(party id, how) for an agent slot at a place: named parties win, generic terms are resolved."""
+        found = self.mentions_in(slot, ("party", "generic"))
+        named = [m for m in found if m.kind == "party" and not _backer(self.folded, m)]
+        head_named = [m for m in named if m.start <= slot.head[0]]
+        if named:
+            chosen = head_named or named
+            return [(m.targets[0], "party") for m in _coordinated(chosen, self.folded)]
+        generic = [m for m in found if m.kind == "generic"]
+        if not generic:
+            # "the Iraqi Armed Forces", "Syrian troops": a country's forces are its government's
+            head_np = self.folded[slot.phrase[0]:slot.head[1]]
+            countries = self.countries_in(slot.phrase[0], slot.head[1])
+            if countries and _FORCES.search(head_np):
+                info = self.gazetteer.countries.get(countries[0])
+                if info and info.government_party:
+                    return [(info.government_party, "generic")]
+            return []
+        kind, role = roles.get(generic[0].start, ("role", generic[0].targets[0]))
+        if kind == "party":
+            return [(role, "party")]
+        party = self.generic_party(role, generic[0].start, place, side)
+        return [(party, "generic")] if party else [("unknown", "unknown")]
+
+    def recent_holders(self, offset: int, window: int = 600) -> list[tuple[str, str]]:
+        """Who took something in the last few sentences: the agent of "the capture of P" with no "by"."""
+        recent = [holders for o, holders in self.events if offset - window <= o < offset]
+        return recent[-1] if recent else []
+
+    def generic_party(self, role: str, offset: int, place: Place, side: str | None) -> str | None:
+        """Who "militants", "the army", "Kurdish fighters" are at this place in this report."""
+        role = role.removeprefix("adj-")
+        country = side or place.countries[0]
+        if role == "state":
+            info = self.gazetteer.countries.get(country)
+            return info.government_party if info else None
+        if role == "kurdish":
+            info = self.gazetteer.countries.get(country)
+            return (info.kurdish_party or None) if info else None
+        if role in _ARMED:
+            groups = [(o, p) for o, p in self.named_parties
+                      if self.gazetteer.parties[p].kind in ("armed-group", "other")]
+            if role == "rebel" and "SY" in ((side,) if side else place.countries):
+                rebels = [(o, p) for o, p in groups if p != "isil"]
+                if not rebels or all(p == "isil" for _, p in groups):
+                    return "syrian-opposition" if "syrian-opposition" in self.gazetteer.parties else None
+                groups = rebels
+            took = [p for _, holders in self.events for p, _ in holders if p in {g for _, g in groups}]
+            if took:
+                return took[-1]  # "militants led by ISIL took ... insurgents took": the same agent
+            before = [p for o, p in groups if o < offset]
+            if before:
+                return before[-1]
+            if groups:
+                return groups[0][1]
+        return None
+
+
+def _backer(folded: str, mention: Mention) -> bool:
+    """"US-backed Kurdish fighters", "rebels backed by X": the backer is not the one who holds."""
+    return re.match(r"\s*(?:-|\s)?\s*(?:backed|supported|sponsored|funded|armed|trained)\b",
+                    folded[mention.end:mention.end + 14]) is not None or re.search(
+        r"\b(?:backed|supported|sponsored|funded|armed|trained|joined)\s+by\s+(?:the\s+)?$",
+        folded[max(0, mention.start - 30):mention.start]) is not None
+
+
+def _coordinated(mentions: list[Mention], folded: str) -> list[Mention]:
+    """The first party named and those joined to it by "and" / "," / "along with" (joint holders)."""
+    out = [mentions[0]]
+    for m in mentions[1:]:
+        gap = folded[out[-1].end:m.start]
+        if re.fullmatch(r"[\s,]*(?:and|as\s+well\s+as|along\s+with|together\s+with|with|alongside)?"
+                        r"(?:\s+(?:the|its|their|allied|fighters|militants|forces|from|of))*\s*", gap):
+            out.append(m)
+        else:
+            break
+    return out
