@@ -150,7 +150,7 @@ def main() -> None:
     version = _version(store)
     frame, dates = _claims(store.db, version)
     if not dates:
-        st.html('<div class="bw-header"><h1>Borderwatch</h1></div>')
+        st.html(markup.title_html())
         panels.empty_store(store, version[0], palette, _extractor(EXTRA))
         return
     runs, counts = _timeline(store.db, version)

@@ -21,7 +21,6 @@ from __future__ import annotations
 import json
 import os
 from functools import lru_cache
-from html import escape
 from pathlib import Path
 
 import folium
@@ -33,6 +32,7 @@ from shapely.geometry import box, mapping
 
 from dashboard.assets import packaged_file, static_base_url
 from dashboard.divicons import DivIconLayer
+from dashboard.markup import country_label_html
 
 # lon/lat box of the region drawn: the eastern Mediterranean to Iran, the Caucasus to Yemen.
 REGION_BBOX = (20.0, 10.0, 66.0, 48.0)
@@ -58,12 +58,6 @@ _LABEL_PANE = "borderwatch-labels"
 LAND = "#f4f1ea"
 SEA = "#d7e6ef"
 BORDER = "#6f6f6f"
-_LABEL_STYLE = (
-    "position: absolute; transform: translate(-50%, -50%); white-space: nowrap;"
-    " font: 600 11px/1 sans-serif; color: #666; letter-spacing: .04em; text-transform: uppercase;"
-    " text-shadow: 0 0 3px #fff;"
-)
-
 
 @lru_cache(maxsize=1)
 def _source() -> tuple[str, str]:
@@ -207,7 +201,7 @@ def add_offline_basemap(m: folium.Map, static_url: str | None = None) -> None:
     for name, lon, lat, shape in zip(borders["name"], borders["label_lon"], borders["label_lat"], borders.geometry):
         if not (west <= lon <= east and south <= lat <= north) or shape.area < MIN_LABEL_AREA:
             continue  # outside the region, or a sliver (Akrotiri) whose name would cover its neighbour's
-        icon = {"html": f'<div style="{_LABEL_STYLE}">{escape(name)}</div>', "iconSize": [0, 0],
+        icon = {"html": country_label_html(name), "iconSize": [0, 0],
                 "className": "borderwatch-label"}
         features.append({"type": "Feature", "geometry": {"type": "Point", "coordinates": [float(lon), float(lat)]},
                          "properties": {"icon": icon}})

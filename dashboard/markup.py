@@ -426,6 +426,23 @@ COLLAPSE_SIDEBAR_JS = f"""<script>
 </script>"""
 
 
+COUNTRY_LABEL_STYLE = (
+    "position: absolute; transform: translate(-50%, -50%); white-space: nowrap;"
+    " font: 600 11px/1 sans-serif; color: #666; letter-spacing: .04em; text-transform: uppercase;"
+    " text-shadow: 0 0 3px #fff;"
+)
+
+
+def country_label_html(name: str) -> str:
+    """A country's name on the basemap."""
+    return f'<div style="{COUNTRY_LABEL_STYLE}">{escape_text(name)}</div>'
+
+
+def title_html() -> str:
+    """The page's title alone (an empty store has no date to show)."""
+    return '<div class="bw-header"><h1>Borderwatch</h1></div>'
+
+
 def header_html(on: date, shown: int, in_view: int, total: int) -> str:
     """The one-line page header: name, as-of date, counts."""
     hidden = total - shown
