@@ -24,7 +24,10 @@ pytestmark = pytest.mark.browser
 REPO = Path(__file__).resolve().parents[1]
 OUT = REPO / "test-output" / "browser"
 MAP_FRAME = 'iframe[title="streamlit_folium.st_folium"]'
-TIMEOUT = 30_000  # ms; a rerun takes well under a second here, the first page load a few seconds
+# ms: the last guard of every wait (each one waits for a state: a marker drawn, a text shown, a URL written).
+# A rerun takes under a second on an idle machine, but many times that beside a CPU hog on each core
+# (scripts/stress-test.sh); 30 s failed there, and so did Playwright's 5 s default for expect (issue 16).
+TIMEOUT = 120_000
 UNKNOWN_PLACE = "arar"  # set by a correction to an unnamed holder (Iraq-Saudi border, away from the rest)
 # "Iraqi forces recaptured the Al-Qaim crossing" sets the Iraqi side only: Albu Kamal stays ISIL's.
 HOLDERS = {**LATEST, "al-qaim": "split", UNKNOWN_PLACE: "unknown"}
@@ -69,7 +72,7 @@ class Dashboard:
 
     def open(self, query: str = "") -> Dashboard:
         self.page.goto(f"{self.base}/{query}")
-        self.map.locator(".bw-marker").first.wait_for(timeout=60_000)
+        self.map.locator(".bw-marker").first.wait_for(timeout=TIMEOUT)
         self.settled()
         self.wait_view_reported()  # the first fit (or the link's view) has reached the app and the URL
         return self
@@ -150,6 +153,9 @@ class Dashboard:
 def _board(request, browser, server, width: int, height: int = 900):
     context = browser.new_context(viewport={"width": width, "height": height}, accept_downloads=True)
     context.set_default_timeout(TIMEOUT)
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=TIMEOUT)  # expect(...) has its own default (5 s), not the context's
     page = context.new_page()
     board = Dashboard(page, server)
     failed_before = request.session.testsfailed
@@ -367,7 +373,8 @@ def test_party_filter_hides_other_parties(dashboard, colours, gazetteer):
     board.page.get_by_role("option", name=gazetteer.parties["isil"].label).click()
     board.page.keyboard.press("Escape")
     board.wait_param("party", "isil")
-    _expect_holders(board, {p: h for p, h in HOLDERS.items() if h == "isil"}, colours)
+    # a split crossing with one side ISIL's is shown too
+    _expect_holders(board, {p: h for p, h in HOLDERS.items() if h == "isil" or p == "al-qaim"}, colours)
     chip = board.page.locator(f'span[data-tag][aria-label="{gazetteer.parties["isil"].label}"]')
     assert chip.evaluate("e => getComputedStyle(e).backgroundColor") == _rgb(colours["isil"])
 
