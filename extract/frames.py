@@ -114,12 +114,12 @@ def _voice(token) -> str:
     deps = {c.dep_ for c in token.children}
     if token.pos_ == "NOUN" or token.pos_ == "PROPN":
         return "noun"
+    if token.tag_ == "VBN" and token.dep_ in ("acl", "relcl") and not deps & {"nsubj", "nsubjpass", "auxpass"}:
+        return "participle"
     if "auxpass" in deps or "nsubjpass" in deps or ("agent" in deps and token.tag_ == "VBN"):
         return "passive"
     if token.dep_ == "amod" or (token.dep_ == "compound" and token.tag_ == "VBN"):
         return "modifier"
-    if token.tag_ == "VBN" and token.dep_ in ("acl", "relcl") and "nsubj" not in deps:
-        return "participle"
     return "active"
 
 
@@ -181,9 +181,21 @@ def _is_clause(token) -> bool:
 
 
 def _for_relative(token):
-    """A relative pronoun stands for the noun its clause hangs off; anything else for itself."""
+    """What a slot's token stands for: a relative pronoun for the noun its clause hangs off, "the
+    only one" after a copula for the copula's subject ("P is the only one held by X"), "it" doing
+    something for the subject of the verb reporting it ("the army said it took P")."""
     if token.lower_ in _RELATIVE and token.tag_ in ("WDT", "WP"):
         return antecedent(token) or token
+    if token.dep_ == "attr":
+        subjects = [c for c in token.head.children if c.dep_ == "nsubj"]
+        return subjects[0] if subjects else token
+    if token.lower_ in ("it", "they") and token.dep_ == "nsubj":
+        current = token.head
+        while current.dep_ in ("ccomp", "conj") and current.head.i != current.i:
+            current = current.head
+            subjects = [c for c in current.children if c.dep_ == "nsubj" and c.pos_ != "PRON"]
+            if subjects:
+                return subjects[0]
     return token
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import re
+
 import ahocorasick
 
 from geodata.gazetteer import Gazetteer
@@ -56,6 +58,15 @@ class MentionMatcher:
         automaton.make_automaton()
         self._automaton = automaton
         self.ambiguous = gazetteer.ambiguous
+        skeletons: dict[str, set] = {}
+        for key, targets in gazetteer.alias_index().items():
+            if not key.isascii():
+                continue
+            skeleton = spelling_skeleton(key)
+            if len(skeleton) >= 3:
+                skeletons.setdefault(skeleton, set()).update(targets)
+        # A skeleton shared by two places ("Rabia" / "Rabi") tells neither apart: left out.
+        self._skeletons = {k: tuple(v) for k, v in skeletons.items() if len({t[0] for t in v}) == 1}
 
     def find(self, text: str, folded: str | None = None) -> list[Mention]:
         """All non-overlapping mentions in ``text``, longest first where they overlap, in order.
@@ -80,6 +91,7 @@ class MentionMatcher:
                 if exact is not None and text[start:end] != exact:
                     continue
                 candidates.append((start, end, kind, target))
+        candidates.extend(self._spelled_otherwise(text, folded, candidates))
         candidates.sort(key=lambda c: (c[0], -(c[1] - c[0])))
         mentions: list[Mention] = []
         last_end = -1
@@ -94,6 +106,43 @@ class MentionMatcher:
             mentions.append(Mention(kind, start, end, (target,)))
             last_end = end
         return mentions
+
+
+    def _spelled_otherwise(self, text: str, folded: str, found: list) -> list:
+        """Capitalised names the aliases miss by a transliteration ("Yaarabiya", "Tinif", "Nasseeb").
+
+        Names are compared by their consonant skeleton, the part transliterations agree on; only a
+        skeleton that one place alone has counts, and only where no alias already matched.
+        """
+        covered = sorted((start, end) for start, end, _, _ in found)
+        extra = []
+        for match in _CAPITALISED.finditer(text):
+            start, end = match.span()
+            if any(a < end and start < b for a, b in covered):
+                continue
+            targets = self._skeletons.get(spelling_skeleton(folded[start:end]))
+            if targets and end - start >= 4:
+                extra.extend((start, end, "place", target) for target in targets)
+        return extra
+
+
+_CAPITALISED = re.compile(r"\b(?:(?:[Aa]l|[Ee]l)[-\s])?[A-Z][a-z'’]+(?:[-\s](?:(?:al|el)[-\s])?[A-Z][a-z'’]+){0,2}\b")
+_VOWELS = str.maketrans("", "", "aeiouyw'h ")
+
+
+def spelling_skeleton(folded_name: str) -> str:
+    """What transliterations of one Arabic or Kurdish name share: its first letter and consonants.
+
+    >>> spelling_skeleton("yaarabiya"), spelling_skeleton("al yarubiyah"), spelling_skeleton("tinif")
+    ('yrb', 'yrb', 'tnf')
+    """
+    words = [w for w in folded_name.split() if w not in ("al", "el", "border", "crossing", "gate", "post")]
+    joined = "".join(words)
+    if not joined:
+        return ""
+    body = joined[1:].translate(_VOWELS)
+    collapsed = "".join(c for i, c in enumerate(body) if i == 0 or c != body[i - 1])
+    return (joined[0] + collapsed).replace("q", "k").replace("c", "k").rstrip()
 
 
 _ARTICLE_WORDS = ("al", "el")

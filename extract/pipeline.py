@@ -58,7 +58,11 @@ class _AtOffset:
     end: int
 
 
-_ROUNDUP_LINE = re.compile(r"(?m)^[ \t]*(?:[-*\u2022\u2013]\s*)?(?P<name>[^:\n]{2,40}):[^\n]*")
+_SEGMENT_END = re.compile(r"[;.(]|,\s|\s(?:but|although|though|and\s+(?:closed|shut))\b")
+_HOLDER_LEAD = re.compile(r"\s*(?:(?:the|held\s+by|controlled\s+by|run\s+by|in\s+the\s+hands\s+of|still|now|mostly)\s+)*")
+_SINCE_OR_TAKEN = re.compile(r"\b(?:since|seized|taken|captured|retaken|recaptured|fell)\s+(?:on\s+|in\s+)?$")
+_ROUNDUP_FRAME = frames.Frame("roundup-line", "hold", "any", (), (), (), True)
+_ROUNDUP_LINE = re.compile(r"(?m)^[ \t]*(?:[-*\u2022\u2013]\s*)?(?P<name>[^:\n]{2,60}):[^\n]*")
 
 
 @dataclass
@@ -105,10 +109,10 @@ class Extractor:
         """Frames over the dependency parse of every sentence that names or describes a place."""
         text, folded, mentions = report.text, report.folded, report.mentions
         context = ReportContext(self.gazetteer, text, folded, mentions, self._adjectives)
-        topics = self._topics(folded, mentions)
+        topics = self._topics(text, mentions)
         place_starts = [m.start for m in mentions if m.kind == "place"]
         candidates = [(s, e) for s, e in split_sentences(text) if self._worth_parsing(folded, place_starts, topics, s, e)]
-        claims: list[Claim] = []
+        claims: list[Claim] = [claim for topic in topics for claim in self._roundup_claims(topic, context, report)]
         for (s_start, s_end), doc in zip(candidates, parser.pipe(text[s:e] for s, e in candidates)):
             context.topic = next((t for t in topics if t[0] <= s_start < t[1]), None)
             dates = [d for d in find_dates(folded, report.report_date, s_start, s_end)
@@ -136,7 +140,9 @@ class Extractor:
         for resolved in places:
             holders = [h for agent in event.agents
                        for h in context.parties(agent, resolved.place, resolved.side, roles)]
-            if not holders and not event.agents and event.frame.klass == "nominal":
+            if not holders and not event.agents and (event.frame.klass == "nominal" or (
+                    event.frame.klass == "take" and event.frame.voice == "passive")):
+                # "the capture of P", "P was taken on Sunday": by whoever the report last saw taking
                 holders = context.recent_holders(sentence[0])
             for party, how in dict.fromkeys(holders):
                 if party == "unknown" and event.frame.klass != "nominal":
@@ -177,16 +183,36 @@ class Extractor:
             return True
         return DESCRIPTION.search(folded, start, end) is not None
 
-    def _topics(self, folded: str, mentions: list[Mention]) -> list[tuple]:
+    def _topics(self, text: str, mentions: list[Mention]) -> list[tuple]:
         """Roundup lines ("- Kasab: in Latakia province. Under regime control ..."): (start, end, place)."""
         topics = []
-        for line in _ROUNDUP_LINE.finditer(folded):
+        for line in _ROUNDUP_LINE.finditer(text):  # the text, not the folded text: folding joins lines
             named = [m for m in mentions if m.kind == "place" and line.start("name") <= m.start < line.end("name")
                      and len({t[0] for t in m.targets}) == 1]
             if named:
                 place_id, side = named[0].targets[0]
                 topics.append((line.start(), line.end(), Resolved(self.gazetteer.places[place_id], side, False)))
         return topics
+
+    def _roundup_claims(self, topic, context: ReportContext, report: _Report) -> list[Claim]:
+        """"- Kassab (Yayladagi): Syrian government." -- a roundup line whose first words name the holder."""
+        start, end, resolved = topic
+        folded = report.folded
+        colon = folded.index(":", start, end) + 1
+        segment_end = min([m.start() for m in _SEGMENT_END.finditer(folded, colon, end)] + [end])
+        holder = next((m for m in context.mentions if colon <= m.start < segment_end
+                       and m.kind in ("party", "generic", "country")), None)
+        if holder is None or holder.kind == "country" or not _HOLDER_LEAD.fullmatch(folded, colon, holder.start):
+            return []
+        phrase = frames.Slot((holder.start, holder.end), (colon, segment_end), ((colon, segment_end),), "")
+        holders = context.parties(phrase, resolved.place, resolved.side, {})
+        dates = [d for d in find_dates(folded, report.report_date, start, end)
+                 if d.value is not None and _SINCE_OR_TAKEN.search(folded, max(start, d.start - 16), d.start)]
+        event_date, precision = (dates[0].value, dates[0].precision) if dates else (None, None)
+        event = frames.Event(_ROUNDUP_FRAME, (colon, colon), [], [])
+        line = (start, end)
+        return [self._claim(report, resolved, party, how, event, event_date, precision, line)
+                for party, how in holders if party != "unknown"]
 
     def _roles(self, folded: str, mentions: list[Mention], start: int, end: int) -> dict[int, tuple[str, str]]:
         """Generic mentions of this sentence that stand for a named party: "we" in a quotation, "his men"."""
