@@ -470,7 +470,7 @@ def test_csv_header_errors_and_an_unclosed_quote_are_reported_and_the_good_rows_
             "read again as rows of their own") in err
     assert "201 reports read, 3 skipped" in err  # was "2 reports read, 0 skipped", exit 0
     assert len([c for c in _claims(out) if c["place_id"] == "al-waleed"]) == 200
-    assert code == 3 and rss < 250
+    assert code == 3 and rss < 300  # 241 MB measured: the floor plus one 17 MB line read in pieces
     record("issue16-csv", exit=code, peak_rss_mb=round(rss), stderr=err.splitlines())
 
 
