@@ -329,9 +329,10 @@ def export(db: Optional[str] = DB_OPTION,
 
 
 @app.command()
-def evaluate(corpus: Path = typer.Argument(..., help="Labelled corpus (JSON Lines with text, report_date, gold)."),
+def evaluate(corpus: Path = typer.Argument(..., help="Labelled set (JSON Lines with text, report_date, gold): the "
+                                            "project corpus or the real sets' format (shared/eval/README.md)."),
              min_f1: float = typer.Option(0.0, "--min-f1", help="Exit 1 when (place, party) F1 is below this."),
-             show_errors: bool = typer.Option(False, "--errors", help="List every report the extractor got wrong."),
+             show_errors: bool = typer.Option(False, "--errors", help="List every miss, grouped by cause."),
              extra: Optional[Path] = GAZETTEER_OPTION) -> None:
     """Score extraction on a labelled corpus: precision, recall and F1, overall and per construction."""
     from extract.evaluate import evaluate as score
@@ -345,8 +346,7 @@ def evaluate(corpus: Path = typer.Argument(..., help="Labelled corpus (JSON Line
     result = score(records, Extractor(_gazetteer(extra)))
     typer.echo(result.table())
     if show_errors:
-        for error in result.errors:
-            typer.echo(json.dumps(error, ensure_ascii=False))
+        typer.echo(result.misses_by_cause())
     if result.place_party.f1 < min_f1:
         fail(f"(place, party) F1 {result.place_party.f1:.3f} is below --min-f1 {min_f1}", 1)
 

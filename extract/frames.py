@@ -20,6 +20,8 @@ from importlib.resources import files
 
 _CLAUSAL = {"acl", "relcl", "advcl", "appos", "ccomp", "parataxis", "conj", "cc", "punct"}
 _RELATIVE = {"which", "that", "who", "whom"}
+_HOLDING_VERBS = {"hold", "control", "run", "man", "administer", "keep", "retain", "maintain"}
+_ACHIEVED = {"manage", "succeed", "help", "go", "come"}  # "managed to take P" took it
 
 
 @dataclass(frozen=True)
@@ -217,6 +219,10 @@ def _assertion(token, cues: dict) -> str:
     for child in token.children:
         if child.dep_ == "neg":
             return "negated"
+        if child.dep_ == "aux" and child.lower_ == "had" and token.lemma_.lower() in _HOLDING_VERBS:
+            return "earlier"  # "which the YPG had held since 2013": an earlier holder, not the present one
+        if child.dep_ == "aux" and child.lower_ == "to" and token.head.lemma_.lower() not in _ACHIEVED:
+            return "infinitive"  # "expected to fall", "the push to take P": not (yet) done
         if child.dep_ == "aux" and cues.get(child.lemma_.lower()) == "modal":
             return "modal"
         if child.dep_ == "mark" and cues.get(child.lower_) == "condition":
@@ -234,8 +240,8 @@ def _assertion(token, cues: dict) -> str:
         cue = cues.get(head.lemma_.lower())
         if current.dep_ in ("xcomp", "acl") and cue == "attempt":
             return "attempt"
-        if current.dep_ in ("ccomp", "xcomp") and cue == "denial":
-            return "denial"
+        if cue == "denial":
+            return "denial"  # "denied reports that P had been handed to X": all it governs
         if current.dep_ in ("xcomp", "ccomp") and any(c.dep_ == "neg" for c in head.children):
             return "negated"
         if current.dep_ not in ("xcomp", "ccomp", "conj", "acl", "advcl", "relcl", "pobj", "prep", "dobj"):
@@ -274,7 +280,8 @@ def events(doc, offset: int = 0) -> list[Event]:
             patients = _with_conjuncts(_first(token, frame.patient))
             if klass in ("take", "hold") and frame.voice == "active" and patients and patients[0].lemma_ in ("control", "command"):
                 patients = _with_conjuncts(_misplaced_of(token, patients[0]))
-            patients = [_for_relative(p) for p in patients if not _is_clause(p)]
+            patients = [_for_relative(p) for p in patients if not _is_clause(p)
+                        and cues.get(p.lemma_.lower()) != "partial"]
             agents = [_for_relative(a) for a in _with_conjuncts(_first(token, frame.agent)) if not _is_clause(a)]
             inherited = False
             if not agents and frame.voice == "active" and token.dep_ == "acl" and token.tag_ == "VBG":

@@ -127,8 +127,8 @@ class Extractor:
     def _event_claims(self, event, context: ReportContext, roles, dates, report: _Report, sentence) -> list[Claim]:
         side_of = partial(control.side_before, report.folded, adjectives=self._adjectives)
         places = [r for patient in event.patients for r in context.places(patient, side_of)
-                  if r.described or not self._city_not_province(((r.place.id, r.side),), report.folded,
-                                                                _AtOffset(*patient.head))]
+                  if r.span is None or not self._city_not_province(((r.place.id, r.side),), report.folded,
+                                                                  _AtOffset(*r.span))]
         if context.topic and (not places or all(r.place.kind == "province" for r in places)
                               and context.topic[2].place.kind == "crossing"):
             places = [context.topic[2]]  # a roundup line speaks of its own place
@@ -137,8 +137,10 @@ class Extractor:
         event_date, precision = _frame_date(event, dates)
         out = []
         holders_seen: list[tuple[str, str]] = []
-        for resolved in places:
-            holders = [h for agent in event.agents
+        respectively = len(event.agents) == len(places) > 1 and "respectively" in report.folded[sentence[0]:sentence[1]]
+        for index, resolved in enumerate(places):
+            agents = [event.agents[index]] if respectively else event.agents  # "A and B hold P and Q respectively"
+            holders = [h for agent in agents
                        for h in context.parties(agent, resolved.place, resolved.side, roles)]
             if not holders and not event.agents and (event.frame.klass == "nominal" or (
                     event.frame.klass == "take" and event.frame.voice == "passive")):

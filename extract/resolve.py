@@ -46,6 +46,7 @@ class Resolved:
     side: str | None
     described: bool
     antecedent: int | None = None  # where the place was named, when described
+    span: tuple[int, int] | None = None  # where the slot names it
 
 
 @dataclass
@@ -96,7 +97,8 @@ class ReportContext:
             out = []
             for m in named:
                 place_id, side = m.targets[0]
-                out.append(Resolved(self.gazetteer.places[place_id], side or side_of(m.start), False))
+                out.append(Resolved(self.gazetteer.places[place_id], side or side_of(m.start), False,
+                                    span=(m.start, m.end)))
             return out
         phrase = self.folded[slot.phrase[0]:slot.phrase[1]]
         if self._names_unknown_place(slot):
@@ -163,7 +165,7 @@ class ReportContext:
             return [self.topic[2]]
         if chosen is None:
             return []
-        return [Resolved(chosen[1], None, True, chosen[0])]
+        return [Resolved(chosen[1], chosen[2], True, chosen[0])]
 
     def _described(self, offset: int, countries: list[str]) -> list[Resolved]:
         """"a border crossing with Jordan": the one place the report names that fits, else the gazetteer's only one."""
@@ -227,9 +229,6 @@ class ReportContext:
                 if not rebels or all(p == "isil" for _, p in groups):
                     return "syrian-opposition" if "syrian-opposition" in self.gazetteer.parties else None
                 groups = rebels
-            took = [p for _, holders in self.events for p, _ in holders if p in {g for _, g in groups}]
-            if took:
-                return took[-1]  # "militants led by ISIL took ... insurgents took": the same agent
             before = [p for o, p in groups if o < offset]
             if before:
                 return before[-1]

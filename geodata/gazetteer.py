@@ -66,6 +66,12 @@ class Party:
     colour: str
     kind: str
     aliases: tuple[str, ...] = ()
+    parent: str = ""  # the broader party a finer one belongs to (Nusra Front -> Syrian opposition)
+
+    @property
+    def scored_as(self) -> str:
+        """The id this party counts as where only the broad parties are told apart."""
+        return self.parent or self.id
 
 
 @dataclass(frozen=True)
@@ -259,7 +265,8 @@ def load_gazetteer(extra: str | Path | None = None) -> Gazetteer:
                 raise GazetteerError(f"{where}, column 'id': duplicate id {place.id!r}")
             places[place.id] = place
     parties = {
-        row["id"]: Party(row["id"], row["label"], row["colour"], row["kind"], _split(row["aliases"]))
+        row["id"]: Party(row["id"], row["label"], row["colour"], row["kind"], _split(row["aliases"]),
+                          row.get("parent") or "")
         for _, row in _read_csv(_package_text("parties.csv"), "parties.csv")
     }
     countries = {
