@@ -52,13 +52,15 @@ def show_toasts() -> None:
 
 # -- the URL ----------------------------------------------------------------------------------
 def seed_from_url(gaz, first: date, last: date) -> None:
-    """Set the widgets from the page's URL when it is new to this session (a link opened or edited).
+    """Set the widgets from the page's URL once, when the session starts (a link opened, edited or reloaded).
 
-    Each unusable parameter is said once, as a toast; the URL is then rewritten without it.
+    Each unusable parameter is said once, as a toast; the URL is then rewritten without it. Later
+    runs never read the URL again: a run may carry the address bar of a moment ago (before the
+    last run's rewrite reached it), which would undo what the user just did.
     """
-    params = st.query_params.to_dict()
-    if "url_written" in st.session_state and params == st.session_state["url_written"]:
+    if "url_seeded" in st.session_state:
         return
+    params = st.query_params.to_dict()
     borders = {p.border for p in gaz.places.values()}
     seeded, problems = urlstate.parse_params(params, parties=gaz.parties, borders=borders, places=gaz.places)
     seeded, bounded = urlstate.bound_dates(seeded, first, last)
@@ -68,19 +70,17 @@ def seed_from_url(gaz, first: date, last: date) -> None:
         "w_range": bool(f.date_from or f.date_to), "w_from": f.date_from or first, "w_to": f.date_to or last,
         "w_stale": seeded.stale_days, "w_place": seeded.place, "w_as_of": f.as_of or last,
         "map_center": seeded.center, "map_zoom": seeded.zoom, "playing": False,
-        "select_action": st.session_state.get("select_action", 0),
-        "url_written": params,
+        "select_action": st.session_state.get("select_action", 0), "url_seeded": True,
     })
     for problem in problems + bounded:
         st.toast(markup.md_text(f"Link: {problem}"), icon="⚠️", duration="long")
 
 
 def write_url(current: urlstate.View) -> None:
-    """Put the current view in the URL (so it can be shared), remembering what was written."""
+    """Put the current view in the URL, so it can be shared."""
     params = urlstate.to_params(current)
     if params != st.query_params.to_dict():
         st.query_params.from_dict(params)
-    st.session_state["url_written"] = params
 
 
 # -- sidebar ----------------------------------------------------------------------------------
