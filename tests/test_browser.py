@@ -436,4 +436,9 @@ def test_geojson_download_holds_exactly_the_visible_places(dashboard, tmp_path):
     csv_path = OUT / download_info.value.suggested_filename
     download_info.value.save_as(csv_path)
     assert set(pd.read_csv(csv_path)["id"]) == visible
+    # GIS tools load it as points: GDAL's CSV driver reads lon/lat as the geometry.
+    points = gpd.read_file(csv_path, X_POSSIBLE_NAMES="lon", Y_POSSIBLE_NAMES="lat", KEEP_GEOM_COLUMNS="NO")
+    assert set(points.geom_type) == {"Point"} and set(points["id"]) == visible
+    west_, south_, east_, north_ = points.total_bounds
+    assert west <= west_ and east_ <= east and south <= south_ and north_ <= north
     board.wait_param("map", r"36\.\d+,42\.\d+,8", regex=True)
