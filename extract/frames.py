@@ -61,6 +61,8 @@ class Event:
     why_not: str = ""
     domain: list[tuple[int, int]] = field(default_factory=list)  # token spans whose nearest predicate is this one
     inherited_agent: bool = False
+    trigger_index: int = -1
+    around: list[list[tuple[int, int]]] = field(default_factory=list)  # domains of the verbs around, nearest first
 
 
 def _rows(name: str) -> list[dict]:
@@ -295,7 +297,8 @@ def events(doc, offset: int = 0) -> list[Event]:
             why = _assertion(token, cues)
             found.append(Event(frame, _span(token, offset),
                                [wide_slot(a, offset) for a in agents],
-                               [slot(p, offset) for p in patients], not why, why, inherited_agent=inherited))
+                               [slot(p, offset) for p in patients], not why, why, inherited_agent=inherited,
+                               trigger_index=token.i))
             break
     _assign_domains(doc, found, offset)
     return found
@@ -315,16 +318,41 @@ def _misplaced_of(verb, control):
 
 
 def _assign_domains(doc, found: list[Event], offset: int) -> None:
-    """Give each event the tokens it governs before another predicate or verb does (for its dates)."""
-    by_token = {event.trigger[0] - offset: event for event in found}
+    """Give each event the tokens it governs before another verb does (its own dates), and then the
+    tokens of the verbs around it, nearest first: a coordinated verb ("drove ISIS out and raised
+    their flag on Monday"), then the verbs above it ("announced on Sunday that forces took P")."""
+    governor = {}
     for token in doc:
         current = token
         for _ in range(12):
-            if current.idx in by_token:
-                by_token[current.idx].domain.append(_span(token, offset))
-                break
-            if current.i != token.i and _is_clause(current) and current.dep_ not in ("amod", "aux", "auxpass"):
+            if current.i != token.i and (_is_clause(current) or current.i in _trigger_indices(found, offset)):
                 break
             if current.head.i == current.i:
                 break
             current = current.head
+        governor[token.i] = current.i
+    by_governor: dict[int, list] = {}
+    for token in doc:
+        by_governor.setdefault(governor[token.i], []).append(_span(token, offset))
+    for event in found:
+        trigger = doc[_index_at(doc, event.trigger[0] - offset)]
+        event.domain = list(by_governor.get(trigger.i, []))
+        around = [c.i for c in trigger.children if c.dep_ == "conj"]
+        current = trigger
+        for _ in range(6):
+            if current.head.i == current.i:
+                break
+            current = doc[governor[current.head.i]] if governor.get(current.head.i) is not None else current.head
+            around.append(current.i)
+        event.around = [list(by_governor.get(i, [])) for i in around]
+
+
+def _trigger_indices(found: list[Event], offset: int) -> set:
+    return {event.trigger_index for event in found}
+
+
+def _index_at(doc, idx: int) -> int:
+    for token in doc:
+        if token.idx == idx:
+            return token.i
+    return 0

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import re
+from bisect import bisect_left
+from itertools import accumulate
 
 import ahocorasick
 
@@ -115,26 +117,29 @@ class MentionMatcher:
         skeleton that one place alone has counts, and only where no alias already matched.
         """
         covered = sorted((start, end) for start, end, _, _ in found)
+        starts = [a for a, _ in covered]
+        reach = list(accumulate((b for _, b in covered), max))  # the furthest end among spans so far
         extra = []
         for match in _CAPITALISED.finditer(text):
             start, end = match.span()
-            if any(a < end and start < b for a, b in covered):
-                continue
+            before = bisect_left(starts, end)  # spans starting before this word ends
+            if before and reach[before - 1] > start:
+                continue  # an alias already covers part of it
             targets = self._skeletons.get(spelling_skeleton(folded[start:end]))
             if targets and end - start >= 4:
                 extra.extend((start, end, "place", target) for target in targets)
         return extra
 
 
-_CAPITALISED = re.compile(r"\b(?:(?:[Aa]l|[Ee]l)[-\s])?[A-Z][a-z'’]+(?:[-\s](?:(?:al|el)[-\s])?[A-Z][a-z'’]+){0,2}\b")
-_VOWELS = str.maketrans("", "", "aeiouyw'h ")
+_CAPITALISED = re.compile(r"\b(?:(?:[Aa]l|[Ee]l)-?\s?)?[A-Z][a-z'’]+(?:[-\s](?:(?:al|el)[-\s])?[A-Z][a-z'’]+){0,2}\b")
+_VOWELS = str.maketrans("", "", "aeiou' ")
 
 
 def spelling_skeleton(folded_name: str) -> str:
     """What transliterations of one Arabic or Kurdish name share: its first letter and consonants.
 
     >>> spelling_skeleton("yaarabiya"), spelling_skeleton("al yarubiyah"), spelling_skeleton("tinif")
-    ('yrb', 'yrb', 'tnf')
+    ('yrby', 'yrby', 'tnf')
     """
     words = [w for w in folded_name.split() if w not in ("al", "el", "border", "crossing", "gate", "post")]
     joined = "".join(words)
@@ -142,7 +147,7 @@ def spelling_skeleton(folded_name: str) -> str:
         return ""
     body = joined[1:].translate(_VOWELS)
     collapsed = "".join(c for i, c in enumerate(body) if i == 0 or c != body[i - 1])
-    return (joined[0] + collapsed).replace("q", "k").replace("c", "k").rstrip()
+    return (joined[0] + collapsed.rstrip("h")).replace("q", "k").replace("c", "k")
 
 
 _ARTICLE_WORDS = ("al", "el")

@@ -115,8 +115,7 @@ class Extractor:
         claims: list[Claim] = [claim for topic in topics for claim in self._roundup_claims(topic, context, report)]
         for (s_start, s_end), doc in zip(candidates, parser.pipe(text[s:e] for s, e in candidates)):
             context.topic = next((t for t in topics if t[0] <= s_start < t[1]), None)
-            dates = [d for d in find_dates(folded, report.report_date, s_start, s_end)
-                     if d.value is not None and not _speech_date_at(d.start, folded, s_start)]
+            dates = [d for d in find_dates(folded, report.report_date, s_start, s_end) if d.value is not None]
             roles = self._roles(folded, mentions, s_start, s_end)
             for event in frames.events(doc, s_start):
                 if not event.asserted:
@@ -606,9 +605,12 @@ def _speech_date_at(offset: int, folded: str, sentence_start: int) -> bool:
 def _frame_date(event, dates) -> tuple[date | None, str | None]:
     """The date phrase the event's own predicate governs (not the nearest one in the sentence)."""
     candidates = []
-    for mention in dates:
-        if any(a <= mention.start < b or mention.start <= a < mention.end for a, b in event.domain):
-            candidates.append((_DATE_RANK.get(mention.kind, 3), abs(mention.start - event.trigger[0]), mention))
+    for domain in [event.domain, *event.around]:
+        for mention in dates:
+            if any(a <= mention.start < b or mention.start <= a < mention.end for a, b in domain):
+                candidates.append((_DATE_RANK.get(mention.kind, 3), abs(mention.start - event.trigger[0]), mention))
+        if candidates:
+            break  # the event's own date, else the nearest verb's around it
     if not candidates:
         return None, None
     best = min(candidates, key=lambda c: (c[0], c[1]))[2]
