@@ -41,4 +41,9 @@ def extract_claims(text: str, report_date: date | None, source: str = "", url: s
     return extractor.extract(text, report_date, source, url)
 
 
-__all__ = ["EXTRACTOR_VERSION", "Extractor", "extract_claims", "report_id_of"]
+def split_sentences_worth_parsing(extractor: Extractor, text: str) -> tuple[int, int]:
+    """(sentences the parser reads, all sentences) of one cleaned report: what the benchmark reports."""
+    return extractor.parse_share(text)
+
+
+__all__ = ["EXTRACTOR_VERSION", "Extractor", "extract_claims", "report_id_of", "split_sentences_worth_parsing"]

@@ -14,6 +14,7 @@ character spans of the sentence; :mod:`extract.resolve` maps them to the report'
 from __future__ import annotations
 
 import csv
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib.resources import files
@@ -69,6 +70,22 @@ def _rows(name: str) -> list[dict]:
     return list(csv.DictReader(files("extract").joinpath("data", name).read_text(encoding="utf-8").splitlines()))
 
 
+# Predicates that only count with "control of" after them: the word "control" picks their sentences.
+_ONLY_WITH_CONTROL = {"have", "come", "keep", "maintain", "assume", "establish", "gain", "give", "gave", "given", "came",
+                      "kept", "turn"}
+
+
+def _stem(lemma: str) -> str:
+    return lemma[:-1] if lemma.endswith("e") and len(lemma) >= 4 else lemma
+
+
+def _cue_words() -> re.Pattern:
+    """Any word form a predicate of the tables may take: a lemma's first letters, or a listed form."""
+    stems = sorted({_stem(r["lemma"].lower()) for r in _rows("predicates.csv")
+                    if r["lemma"] not in _ONLY_WITH_CONTROL}, key=len, reverse=True)
+    return re.compile(r"\b(?:" + "|".join(re.escape(s) for s in stems) + r")")
+
+
 def _paths(cell: str) -> tuple[tuple[str, ...], ...]:
     return tuple(tuple(step.strip() for step in path.split(">")) for path in cell.split(";") if path.strip())
 
@@ -81,6 +98,9 @@ def tables() -> tuple[dict, list[Frame], dict]:
                     _paths(r["patient"]), r["holding"] == "yes") for r in _rows("frames.csv")]
     cues = {r["word"]: r["cue"] for r in _rows("cues.csv")}
     return predicates, frames, cues
+
+
+CUE_WORDS = _cue_words()
 
 
 def _step(tokens, step: str):

@@ -104,14 +104,25 @@ class Extractor:
                     if not any(a <= c.span[0] < b or c.span[0] <= a < c.span[1] for a, b in covered)]
         return _merge(parsed + fallback)
 
+    def parse_share(self, text: str) -> tuple[int, int]:
+        """(sentences the parse path reads, all sentences) of one cleaned report."""
+        folded = fold(text)
+        _, candidates, sentences = self._candidates(text, folded, self.matcher.find(text, folded))
+        return len(candidates), len(sentences)
+
+    def _candidates(self, text: str, folded: str, mentions: list[Mention]):
+        """(roundup lines, sentences worth parsing, all sentences) of one report."""
+        topics = self._topics(text, mentions)
+        place_starts = [m.start for m in mentions if m.kind == "place"]
+        sentences = split_sentences(text)
+        return topics, [(s, e) for s, e in sentences if self._worth_parsing(folded, place_starts, topics, s, e)], sentences
+
     # -- the parse path ----------------------------------------------------------------------
     def _frame_claims(self, report: _Report, parser) -> list[Claim]:
         """Frames over the dependency parse of every sentence that names or describes a place."""
         text, folded, mentions = report.text, report.folded, report.mentions
         context = ReportContext(self.gazetteer, text, folded, mentions, self._adjectives)
-        topics = self._topics(text, mentions)
-        place_starts = [m.start for m in mentions if m.kind == "place"]
-        candidates = [(s, e) for s, e in split_sentences(text) if self._worth_parsing(folded, place_starts, topics, s, e)]
+        topics, candidates, _ = self._candidates(text, folded, mentions)
         claims: list[Claim] = [claim for topic in topics for claim in self._roundup_claims(topic, context, report)]
         for (s_start, s_end), doc in zip(candidates, parser.pipe(text[s:e] for s, e in candidates)):
             context.topic = next((t for t in topics if t[0] <= s_start < t[1]), None)
@@ -176,7 +187,9 @@ class Extractor:
 
     @staticmethod
     def _worth_parsing(folded: str, place_starts: list[int], topics, start: int, end: int) -> bool:
-        """Parse only sentences that name a place, describe one, or sit in a roundup line."""
+        """Parse only sentences with a control word that name a place, describe one, or sit in a roundup line."""
+        if frames.CUE_WORDS.search(folded, start, end) is None:
+            return False  # no predicate of any frame: nothing the parse could find
         index = bisect_left(place_starts, start)
         if index < len(place_starts) and place_starts[index] < end:
             return True
