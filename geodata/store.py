@@ -283,8 +283,8 @@ class ClaimStore:
         fixes = conn.execute(sa.text("SELECT DISTINCT place_id FROM corrections WHERE place_id IS NOT NULL")).scalars()
         for pid in fixes:
             facts.setdefault(pid, None)
-        for name in ("ix_claims_place", "ix_claims_report"):
-            conn.exec_driver_sql(f"DROP INDEX IF EXISTS {name}")
+        conn.exec_driver_sql("DROP INDEX IF EXISTS ix_claims_place")
+        conn.exec_driver_sql("DROP INDEX IF EXISTS ix_claims_report")
         if self.dialect == "postgresql":
             conn.exec_driver_sql("ALTER TABLE claims DROP CONSTRAINT IF EXISTS uq_claims_report_key")
         conn.exec_driver_sql("ALTER TABLE claims RENAME TO claims_v1")
@@ -551,11 +551,8 @@ def _collect_places(facts: dict, items: Iterable[Claim]) -> None:
 
 
 def _place_row(place_id: str, given: dict | None, gazetteer) -> dict | None:
-    place = None
-    for source in (gazetteer, _shipped_gazetteer()):
-        if source is not None and place_id in source.places:
-            place = source.places[place_id]
-            break
+    source = gazetteer if gazetteer is not None else _shipped_gazetteer()
+    place = source.places.get(place_id)
     if place is not None:
         return {"id": place_id, "name": place.name, "kind": place.kind, "lat": place.lat, "lon": place.lon,
                 "countries": "|".join(place.countries) if place.kind == "crossing" else "",
