@@ -81,14 +81,17 @@ def _tracks(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
         named.setdefault(place, set()).add(side)
     home = _column(frame, "party_country", default="")
     status = _column(frame, "status", default="controls")
+    rules = _column(frame, "rule", default="")
     targets = np.empty(n, dtype=object)
     targets[:] = [(side,) for side in sides]
     for row in np.flatnonzero(whole):
         known = tuple(countries[row].split("|")) if countries[row] else tuple(sorted(named.get(place_ids[row], ())))
         if not known:
             continue
-        if status[row] == "controls" and home[row] in known:
-            known = (home[row],)  # a state's own forces hold their own country's side
+        if status[row] == "controls" and home[row] in known and rules[row] != "correction":
+            # a state's own forces hold their own country's side; an analyst's correction without
+            # --side speaks for the whole crossing
+            known = (home[row],)
         targets[row] = known
     counts = np.fromiter((len(t) for t in targets), dtype=np.int64, count=n)
     rows = np.repeat(np.arange(n), counts)
