@@ -338,9 +338,8 @@ def _misplaced_of(verb, control):
 
 
 def _assign_domains(doc, found: list[Event], offset: int) -> None:
-    """Give each event the tokens it governs before another verb does (its own dates), and then the
-    tokens of the verbs around it, nearest first: a coordinated verb ("drove ISIS out and raised
-    their flag on Monday"), then the verbs above it ("announced on Sunday that forces took P")."""
+    """Give each event the tokens it governs before another verb does (its own dates), and those of
+    the verbs coordinated with it ("drove ISIS out and raised their flag on Monday")."""
     governor = {}
     for token in doc:
         current = token
@@ -357,13 +356,11 @@ def _assign_domains(doc, found: list[Event], offset: int) -> None:
     for event in found:
         trigger = doc[_index_at(doc, event.trigger[0] - offset)]
         event.domain = list(by_governor.get(trigger.i, []))
-        around = [c.i for c in trigger.children if c.dep_ == "conj"]
-        current = trigger
-        for _ in range(6):
-            if current.head.i == current.i:
-                break
-            current = doc[governor[current.head.i]] if governor.get(current.head.i) is not None else current.head
-            around.append(current.i)
+        # Verbs coordinated with it only: the date of the verb reporting it ("said on Monday that
+        # militants have seized P") is when it was said, not when it happened.
+        around = [c.i for c in trigger.children if c.dep_ == "conj" and c.pos_ in ("VERB", "AUX")]
+        if trigger.dep_ == "conj" and trigger.head.pos_ in ("VERB", "AUX"):
+            around.append(trigger.head.i)
         event.around = [list(by_governor.get(i, [])) for i in around]
 
 

@@ -12,7 +12,11 @@ CASES = [json.loads(line) for line in (DATA / "extract_cases.jsonl").read_text(e
          if line.strip()]
 
 
-@pytest.mark.parametrize("case", CASES, ids=[c["id"] for c in CASES])
+# A case the extractor is known to miss stays a case: it is expected to fail (strictly, so that the
+# day it passes the mark must go) and docs/accuracy.md lists it.
+@pytest.mark.parametrize("case", [
+    pytest.param(c, marks=pytest.mark.xfail(reason=c["known_miss"], strict=True)) if c.get("known_miss") else c
+    for c in CASES], ids=[c["id"] for c in CASES])
 def test_case(case, extractor):
     report_date = date.fromisoformat(case["report_date"]) if case["report_date"] else None
     claims = extractor.extract(case["text"], report_date)

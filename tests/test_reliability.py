@@ -133,7 +133,7 @@ def test_a_200_mb_jsonl_line_and_csv_field_are_skipped_in_bounded_memory(tmp_pat
     assert code == 3, err  # some input was not read: a script can tell
     assert f"skipped {batch}, line 2: record is 200 MiB; one report may be at most 16 MiB" in err
     assert "2 reports read, 1 skipped" in err  # the lines before and after it are read
-    assert rss < 250, f"peak {rss:.0f} MB: the long line was held in memory"
+    assert rss < 350, f"peak {rss:.0f} MB: the long line was held in memory"  # ~100 MB of it is the parser model
 
     head = b'text,report_date\n"Rebels seized the Nasib crossing.",2015-04-02\n"'
     table = _write_big(tmp_path / "huge.csv", head=head, newlines=False)
@@ -143,7 +143,7 @@ def test_a_200_mb_jsonl_line_and_csv_field_are_skipped_in_bounded_memory(tmp_pat
     assert code == 3, err
     assert f"skipped {table}, line 3: line 3 is 200 MiB long; one report may be at most 16 MiB" in err
     assert "1 reports read, 1 skipped" in err
-    assert rss < 250
+    assert rss < 350  # ~100 MB of it is the parser model
 
 
 def test_a_million_line_jsonl_batch_is_streamed_in_bounded_memory(tmp_path):
@@ -161,8 +161,13 @@ def test_a_million_line_jsonl_batch_is_streamed_in_bounded_memory(tmp_path):
     assert rss < RSS_BOUND_MB
 
 
-def test_a_large_batch_is_stored_in_bounded_memory(tmp_path):
-    """50,000 reports with claims into a real store, 200 per transaction."""
+def test_a_large_batch_is_stored_in_bounded_memory(tmp_path, monkeypatch):
+    """50,000 reports with claims into a real store, 200 per transaction.
+
+    The store's memory is what is measured: the word-order rules extract (the parse would take
+    ~40 minutes for 50,000 reports on this machine; its speed is a benchmark, docs/benchmarks.md).
+    """
+    monkeypatch.setenv("BORDERWATCH_PARSER", "off")
     path = jsonl(tmp_path / "batch.jsonl", 50_000)
     db = tmp_path / "store.db"
     code, _, err, rss, seconds = borderwatch("extract", str(path), "--db", str(db))
@@ -494,7 +499,7 @@ def test_streams_are_refused_past_the_limit_in_bounded_memory(tmp_path, how):
            peak_rss_mb=round(rss), seconds=seconds, stderr=err.splitlines())
     assert f"skipped {name}" in err and "more than 16 MiB, and one report may be at most 16 MiB" in err, err
     assert code == 4 and "Traceback" not in err
-    assert rss < 250, f"peak {rss:.0f} MB"
+    assert rss < 350, f"peak {rss:.0f} MB"  # ~100 MB of it is the parser model
 
 
 def test_a_jsonl_batch_through_a_pipe_is_streamed(tmp_path):
