@@ -340,11 +340,12 @@ def _misplaced_of(verb, control):
 def _assign_domains(doc, found: list[Event], offset: int) -> None:
     """Give each event the tokens it governs before another verb does (its own dates), and those of
     the verbs coordinated with it ("drove ISIS out and raised their flag on Monday")."""
+    triggers = {event.trigger_index for event in found}
     governor = {}
     for token in doc:
         current = token
         for _ in range(12):
-            if current.i != token.i and (_is_clause(current) or current.i in _trigger_indices(found, offset)):
+            if current.i != token.i and (_is_clause(current) or current.i in triggers):
                 break
             if current.head.i == current.i:
                 break
@@ -354,7 +355,7 @@ def _assign_domains(doc, found: list[Event], offset: int) -> None:
     for token in doc:
         by_governor.setdefault(governor[token.i], []).append(_span(token, offset))
     for event in found:
-        trigger = doc[_index_at(doc, event.trigger[0] - offset)]
+        trigger = doc[event.trigger_index]
         event.domain = list(by_governor.get(trigger.i, []))
         # Verbs coordinated with it only: the date of the verb reporting it ("said on Monday that
         # militants have seized P") is when it was said, not when it happened.
@@ -362,14 +363,3 @@ def _assign_domains(doc, found: list[Event], offset: int) -> None:
         if trigger.dep_ == "conj" and trigger.head.pos_ in ("VERB", "AUX"):
             around.append(trigger.head.i)
         event.around = [list(by_governor.get(i, [])) for i in around]
-
-
-def _trigger_indices(found: list[Event], offset: int) -> set:
-    return {event.trigger_index for event in found}
-
-
-def _index_at(doc, idx: int) -> int:
-    for token in doc:
-        if token.idx == idx:
-            return token.i
-    return 0

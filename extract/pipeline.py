@@ -611,10 +611,6 @@ def _merge(claims: list[Claim]) -> list[Claim]:
     return sorted(unique.values(), key=lambda c: (c.span[0], c.place_id, c.party))
 
 
-def _speech_date_at(offset: int, folded: str, sentence_start: int) -> bool:
-    return control._SPEECH.search(folded[max(sentence_start, offset - 40):offset]) is not None
-
-
 def _frame_date(event, dates) -> tuple[date | None, str | None]:
     """The date phrase the event's own predicate governs (not the nearest one in the sentence)."""
     candidates = []
