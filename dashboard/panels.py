@@ -135,6 +135,25 @@ def _toggle_play(first: date) -> None:
         st.session_state["pending_as_of"] = first  # play from the start when at the end
 
 
+# Cached: altair validates a chart against the Vega-Lite schema, which cost a third of each rerun
+# (a slider move). Only the rule's date changes from run to run; each run gets its own copy.
+@st.cache_data(show_spinner=False, max_entries=16)
+def _histogram_spec(counts: pd.DataFrame, lo: date, hi: date) -> dict:
+    """The reports-per-period bars with a rule layer for the as-of date (its data set per run)."""
+    bins = view.histogram(counts, lo, hi, bins=72)
+    bins = bins[bins["reports"] > 0]
+    scale = alt.Scale(domain=[pd.Timestamp(lo).isoformat(), pd.Timestamp(hi + timedelta(days=1)).isoformat()])
+    axis = alt.Axis(format="%Y", tickCount="year", labelFontSize=10, grid=False, title=None)
+    bars = alt.Chart(bins).mark_bar(color="#6b6b6b").encode(
+        x=alt.X("start:T", scale=scale, axis=axis), x2="end:T",
+        y=alt.Y("reports:Q", title=None, axis=None), y2=alt.datum(0),
+        tooltip=[alt.Tooltip("start:T", title="From"), alt.Tooltip("end:T", title="To"),
+                 alt.Tooltip("reports:Q", title="Reports")])
+    rule = alt.Chart(pd.DataFrame({"on": [pd.Timestamp(lo)]})).mark_rule(color="#000", strokeWidth=2).encode(
+        x=alt.X("on:T", scale=scale, axis=axis))
+    return (bars + rule).properties(height=42).configure_view(strokeWidth=0).to_dict()
+
+
 def timeline(lo: date, hi: date, counts: pd.DataFrame, change_dates: list[date]) -> date:
     """The histogram of reports, the as-of slider over real time, play and step buttons; returns the date."""
     st.session_state["timeline_last"] = hi
@@ -149,21 +168,11 @@ def timeline(lo: date, hi: date, counts: pd.DataFrame, change_dates: list[date])
         st.caption(f"One report date: {lo.isoformat()}")
         return lo
     on = st.session_state["w_as_of"]
-    bins = view.histogram(counts, lo, hi, bins=72)
-    bins = bins[bins["reports"] > 0]
-    scale = alt.Scale(domain=[pd.Timestamp(lo).isoformat(), pd.Timestamp(hi + timedelta(days=1)).isoformat()])
-    axis = alt.Axis(format="%Y", tickCount="year", labelFontSize=10, grid=False, title=None)
-    bars = alt.Chart(bins).mark_bar(color="#6b6b6b").encode(
-        x=alt.X("start:T", scale=scale, axis=axis), x2="end:T",
-        y=alt.Y("reports:Q", title=None, axis=None), y2=alt.datum(0),
-        tooltip=[alt.Tooltip("start:T", title="From"), alt.Tooltip("end:T", title="To"),
-                 alt.Tooltip("reports:Q", title="Reports")])
-    rule = alt.Chart(pd.DataFrame({"on": [pd.Timestamp(on)]})).mark_rule(color="#000", strokeWidth=2).encode(
-        x=alt.X("on:T", scale=scale, axis=axis))
     left, right = st.columns([5, 2], vertical_alignment="bottom")
     with left:
-        st.altair_chart((bars + rule).properties(height=42).configure_view(strokeWidth=0), width="stretch",
-                        height=64)
+        spec = _histogram_spec(counts, lo, hi)
+        spec["layer"][1]["data"] = {"values": [{"on": pd.Timestamp(on).isoformat()}]}
+        st.vega_lite_chart(spec, width="stretch", height=64)
         on = st.slider("As of", min_value=lo, max_value=hi, step=timedelta(days=1), key="w_as_of",
                        format="YYYY-MM-DD", label_visibility="collapsed",
                        help="The map shows who held each place on this date. Bars: reports per period.")
