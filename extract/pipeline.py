@@ -153,7 +153,7 @@ class Extractor:
             holders = [h for agent in agents
                        for h in context.parties(agent, resolved.place, resolved.side, roles)]
             if not holders and not event.agents and (event.frame.klass == "nominal" or (
-                    event.frame.klass == "take" and event.frame.voice == "passive")):
+                    event.frame.klass in ("take", "expel") and event.frame.voice == "passive")):
                 # "the capture of P", "P was taken on Sunday": by whoever the report last saw taking
                 holders = context.recent_holders(sentence[0])
             for party, how in dict.fromkeys(holders):
@@ -161,7 +161,7 @@ class Extractor:
                     continue
                 holders_seen.append((party, how))
                 out.append(self._claim(report, resolved, party, how, event, event_date, precision, sentence))
-        if event.frame.klass in ("take", "nominal") and holders_seen:
+        if event.frame.klass in ("take", "expel", "nominal") and holders_seen:
             context.events.append((sentence[0], holders_seen))
         return out
 
