@@ -41,6 +41,7 @@ DATE_PATTERN = re.compile(
       | (?P<yesterday>yesterday|last\ night|the\ previous\ day|the\ day\ before)
       | (?P<today>today|this\ morning|this\ afternoon|this\ evening|tonight|earlier\ today)
       | (?P<ago>(?:one|two|three|four|five|six|\d)\s+days\s+ago)
+      | (?P<later>(?:a|one|two|three|four|five|six|\d)\s+days?\s+(?:later|afterwards?)|the\ (?:next|following)\ day)
       | (?P<vague>last\ week|last\ month|earlier\ this\ (?:week|month|year)|this\ week|last\ year
                  |recent\ days|recent\ weeks)
     )\b""",
@@ -222,7 +223,8 @@ def _relative_span(phrase: str, base: date) -> tuple[date | None, str]:
     return None, "none"  # "in recent days": no span we could name
 
 
-def find_dates(folded: str, base: date | None, start: int = 0, end: int | None = None) -> list[DateMention]:
+def find_dates(folded: str, base: date | None, start: int = 0, end: int | None = None,
+               look_back: bool = True) -> list[DateMention]:
     """Find and resolve the date expressions of ``folded[start:end]``.
 
     Parameters
@@ -241,11 +243,33 @@ def find_dates(folded: str, base: date | None, start: int = 0, end: int | None =
     anchor_year = None
     for match in DATE_PATTERN.finditer(folded, start, len(folded) if end is None else end):
         kind = match.lastgroup
+        if kind == "later":  # "two days later": after the last day the text named, not the report date
+            value, precision = _later(match.group(kind), folded, base, start, found, look_back), "day"
+            found.append(DateMention(match.start(), match.end(), kind, value, precision if value else "none"))
+            continue
         value, precision = _resolve(kind, match.group(kind).strip(" -"), base, anchor_year)
         found.append(DateMention(match.start(), match.end(), kind, value, precision))
         if kind in _YEAR_KINDS and value is not None:
             anchor_year = value.year
     return found
+
+
+_LOOK_BACK = 2000  # characters before the sentence where "two days later" may find its day
+
+
+def _later(phrase: str, folded: str, base: date | None, start: int, found: list[DateMention],
+           look_back: bool) -> date | None:
+    count = phrase.split()[0]
+    days = 1 if count in ("a", "the") else _NUMBERS.get(count) or int(count)
+    days_named = [m for m in found if m.precision == "day" and m.value]
+    if not days_named and look_back:
+        back = max(0, start - _LOOK_BACK)
+        days_named = [m for m in find_dates(folded, base, folded.rfind(" ", 0, back) + 1, start, look_back=False)
+                      if m.precision == "day" and m.value]
+    if not days_named:
+        return None
+    value = days_named[-1].value + timedelta(days=days)
+    return value if base is None or value <= base + timedelta(days=1) else None
 
 
 _DATELINE_ZONE = 300

@@ -64,6 +64,9 @@ class Event:
     inherited_agent: bool = False
     trigger_index: int = -1
     around: list[list[tuple[int, int]]] = field(default_factory=list)  # domains of the verbs around, nearest first
+    # "a day after the group seized P": the clause's own day is the governing verb's, shifted by this many days
+    anchor: list[tuple[int, int]] = field(default_factory=list)
+    shift_days: int = 0
 
 
 def _rows(name: str) -> list[dict]:
@@ -302,6 +305,8 @@ def events(doc, offset: int = 0) -> list[Event]:
             patients = _with_conjuncts(_first(token, frame.patient))
             if klass in ("take", "hold") and frame.voice == "active" and patients and patients[0].lemma_ in ("control", "command"):
                 patients = _with_conjuncts(_misplaced_of(token, patients[0]))
+            if not patients and frame.voice == "active" and klass in ("take", "hold"):
+                patients = _with_conjuncts(_object_taken_for_subject(token))
             patients = [_for_relative(p) for p in patients if not _is_clause(p)
                         and cues.get(p.lemma_.lower()) != "partial"]
             agents = [_for_relative(a) for a in _with_conjuncts(_first(token, frame.agent)) if not _is_clause(a)]
@@ -322,6 +327,19 @@ def events(doc, offset: int = 0) -> list[Event]:
             break
     _assign_domains(doc, found, offset)
     return found
+
+
+def _object_taken_for_subject(verb) -> list:
+    """"The rebels now controlled Jarabulus, Bab al-Hawa and … , a diplomat said": the small model
+    makes the object the subject of the reporting verb after it. A noun right after a transitive
+    control verb, heading a later verb's subject, is that verb's object."""
+    for token in verb.doc[verb.i + 1:]:
+        if token.dep_ in ("det", "amod", "compound", "advmod", "nummod", "poss", "case") or token.is_punct:
+            continue
+        if token.pos_ in ("NOUN", "PROPN") and token.dep_ in ("nsubj", "nsubjpass") and token.head.i > token.i:
+            return [token]
+        return []
+    return []
 
 
 def _misplaced_of(verb, control):
@@ -362,4 +380,33 @@ def _assign_domains(doc, found: list[Event], offset: int) -> None:
         around = [c.i for c in trigger.children if c.dep_ == "conj" and c.pos_ in ("VERB", "AUX")]
         if trigger.dep_ == "conj" and trigger.head.pos_ in ("VERB", "AUX"):
             around.append(trigger.head.i)
+        shift = _shift_from_governor(trigger)
+        if shift is not None:
+            event.anchor, event.shift_days = list(by_governor.get(trigger.head.i, [])), shift
+        elif trigger.dep_ == "advcl" and trigger.tag_ == "VBG" and not any(c.dep_ == "mark" for c in trigger.children):
+            around.append(trigger.head.i)  # "linked up on Wednesday, giving the army control of P"
         event.around = [list(by_governor.get(i, [])) for i in around]
+
+
+_COUNTS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7}
+
+
+def _shift_from_governor(trigger) -> int | None:
+    """Days from the governing verb's date to this clause's: "a day after X seized P" is -1,
+    "two days before" +2, "hours after" 0; None when the clause is not timed against its governor."""
+    if trigger.dep_ != "advcl":
+        return None
+    marks = [c.lower_ for c in trigger.children if c.dep_ == "mark"]
+    if not marks or marks[0] not in ("after", "before"):
+        return None
+    for child in trigger.children:
+        if child.dep_ == "npadvmod" and child.lemma_.lower() in ("day", "hour"):
+            if child.lemma_.lower() == "hour":
+                return 0
+            counts = [_COUNTS.get(c.lower_) or (int(c.text) if c.text.isdigit() else None)
+                      for c in child.children if c.dep_ in ("nummod", "det")]
+            days = next((n for n in counts if n), None)
+            if days is None:
+                return None
+            return -days if marks[0] == "after" else days
+    return None

@@ -7,7 +7,7 @@ import re
 from bisect import bisect_left, bisect_right
 from collections import Counter
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from functools import lru_cache, partial
 
 from extract import control, frames
@@ -29,7 +29,7 @@ _DISAMBIGUATE_AFTER = re.compile(r"^\s*(?:border\s+)?(?P<word>crossing|post|chec
 _RELATIVE_GAP = re.compile(
     r"(?:\s|,|\b(?:border|crossing|crossings|post|point|checkpoint|gate|terminal|town|city|province|governorate|itself)\b)*$")
 _DATE_RANK = {"iso": 0, "numeric": 0, "dmy": 0, "mdy": 0, "dm": 0, "md": 0, "weekday": 1, "yesterday": 1, "today": 1,
-              "ago": 1, "month": 2, "baremonth": 2, "year": 3}
+              "ago": 1, "later": 1, "month": 2, "baremonth": 2, "year": 3}
 
 
 def report_id_of(text: str) -> str:
@@ -71,6 +71,9 @@ class _Resolved:
     side: str | None
     via_reference: bool
     antecedent_start: int | None = None
+
+
+_TAKING = ("take", "expel", "nominal")  # frame classes whose agent becomes the holder
 
 
 class Extractor:
@@ -144,7 +147,7 @@ class Extractor:
             places = [context.topic[2]]  # a roundup line speaks of its own place
         if not places:
             return []
-        event_date, precision = _frame_date(event, dates)
+        event_date, precision = _frame_date(event, dates, report.folded)
         out = []
         holders_seen: list[tuple[str, str]] = []
         respectively = len(event.agents) == len(places) > 1 and "respectively" in report.folded[sentence[0]:sentence[1]]
@@ -154,14 +157,19 @@ class Extractor:
                        for h in context.parties(agent, resolved.place, resolved.side, roles)]
             if not holders and not event.agents and (event.frame.klass == "nominal" or (
                     event.frame.klass in ("take", "expel") and event.frame.voice == "passive")):
-                # "the capture of P", "P was taken on Sunday": by whoever the report last saw taking
-                holders = context.recent_holders(sentence[0])
+                # "the capture of P", "P was taken on Sunday": by whoever the report already said
+                # holds P, else whoever it last saw taking something
+                holders = (context.holders.get((resolved.place.id, resolved.side))
+                           or context.recent_holders(sentence[0]))
             for party, how in dict.fromkeys(holders):
                 if party == "unknown" and event.frame.klass != "nominal":
                     continue
                 holders_seen.append((party, how))
+                # a side's holder is not the whole crossing's: the recapture of P is not by the side's holder
+                if event.frame.klass in _TAKING or event.frame.holding:
+                    context.holders.setdefault((resolved.place.id, resolved.side), []).append((party, how))
                 out.append(self._claim(report, resolved, party, how, event, event_date, precision, sentence))
-        if event.frame.klass in ("take", "expel", "nominal") and holders_seen:
+        if event.frame.klass in _TAKING and holders_seen:
             context.events.append((sentence[0], holders_seen))
         return out
 
@@ -608,11 +616,20 @@ def _merge(claims: list[Claim]) -> list[Claim]:
     unique = {}  # the store holds one claim per key and report
     for claim in sorted(kept, key=lambda c: -c.confidence):
         unique.setdefault(claim.key, claim)
-    return sorted(unique.values(), key=lambda c: (c.span[0], c.place_id, c.party))
+    # In text order by where each place and party first appear; within them the dated claim first:
+    # a reader sees when it happened before "now holds".
+    first = {}
+    for claim in sorted(unique.values(), key=lambda c: c.span[0]):
+        first.setdefault((claim.place_id, claim.party), claim.span[0])
+    return sorted(unique.values(), key=lambda c: (first[(c.place_id, c.party)], c.place_id, c.party,
+                                                  c.event_date is None, c.span[0]))
 
 
-def _frame_date(event, dates) -> tuple[date | None, str | None]:
+def _frame_date(event, dates, folded: str) -> tuple[date | None, str | None]:
     """The date phrase the event's own predicate governs (not the nearest one in the sentence)."""
+    if not event.frame.holding:
+        # "control of its first crossing since 2012": since dates a holding, not a capture
+        dates = [d for d in dates if not folded.endswith("since ", 0, d.start)]
     candidates = []
     for domain in [event.domain, *event.around]:
         for mention in dates:
@@ -621,6 +638,10 @@ def _frame_date(event, dates) -> tuple[date | None, str | None]:
         if candidates:
             break  # the event's own date, else the nearest verb's around it
     if not candidates:
+        anchored = [d for d in dates if d.precision == "day" and any(
+            a <= d.start < b or d.start <= a < d.end for a, b in event.anchor)]
+        if anchored:
+            return anchored[0].value + timedelta(days=event.shift_days), "day"
         return None, None
     best = min(candidates, key=lambda c: (c[0], c[1]))[2]
     return best.value, best.precision

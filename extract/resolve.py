@@ -61,6 +61,7 @@ class ReportContext:
     named_places: list[tuple[int, Place, str | None]] = field(default_factory=list)  # (offset, place, side)
     named_parties: list[tuple[int, str]] = field(default_factory=list)  # (offset, party id)
     events: list[tuple[int, list[str]]] = field(default_factory=list)  # (offset, holder ids) of asserted takes
+    holders: dict[tuple, list[tuple[str, str]]] = field(default_factory=dict)  # (place id, side) -> (party, how) so far
     topic: tuple[int, int, Resolved] | None = None  # a roundup line's place: (line start, line end, place)
 
     def __post_init__(self):
