@@ -67,6 +67,7 @@ class Event:
     # "a day after the group seized P": the clause's own day is the governing verb's, shifted by this many days
     anchor: list[tuple[int, int]] = field(default_factory=list)
     shift_days: int = 0
+    since: tuple[int, int] | None = None  # "had held P since government forces withdrew in May 2015"
 
 
 def _rows(name: str) -> list[dict]:
@@ -151,10 +152,17 @@ def _voice(token) -> str:
 
 
 def _with_conjuncts(tokens) -> list:
-    out = []
+    """The tokens and what is coordinated with them. "the Turaibil crossing with Jordan and the
+    al-Walid crossing with Syria": the parser hangs the second crossing on "Jordan"; a conjunct
+    inside a noun's own prepositional phrase with the noun's own head word is the noun's conjunct."""
+    out, seen = [], set()
     for token in tokens:
-        out.append(token)
-        out.extend(c for c in token.conjuncts if c.i > token.i and c not in out)
+        misplaced = [c for prep in token.children if prep.dep_ == "prep" for obj in prep.children
+                     if obj.dep_ == "pobj" for c in obj.conjuncts if c.lemma_ == token.lemma_ and c.i > token.i]
+        for t in [token, *(c for c in token.conjuncts if c.i > token.i), *misplaced]:
+            if t.i not in seen:
+                seen.add(t.i)
+                out.append(t)
     return out
 
 
@@ -323,10 +331,20 @@ def events(doc, offset: int = 0) -> list[Event]:
             found.append(Event(frame, _span(token, offset),
                                [wide_slot(a, offset) for a in agents],
                                [slot(p, offset) for p in patients], not why, why, inherited_agent=inherited,
-                               trigger_index=token.i))
+                               trigger_index=token.i, since=_since(token, offset)))
             break
     _assign_domains(doc, found, offset)
     return found
+
+
+def _since(verb, offset: int) -> tuple[int, int] | None:
+    """The span of the verb's "since …" phrase or clause, if it has one."""
+    for child in verb.children:
+        if (child.dep_ == "prep" and child.lower_ == "since") or (
+                child.dep_ == "advcl" and any(m.dep_ == "mark" and m.lower_ == "since" for m in child.children)):
+            tokens = list(child.subtree)
+            return tokens[0].idx + offset, tokens[-1].idx + len(tokens[-1]) + offset
+    return None
 
 
 def _object_taken_for_subject(verb) -> list:

@@ -73,6 +73,7 @@ class _Resolved:
     antecedent_start: int | None = None
 
 
+_DATELINE = re.compile(r"\s*[A-Z][A-Za-z .'’-]{1,40},[^.\n]{0,60}?\s[-–—]{1,2}\s")
 _TAKING = ("take", "expel", "nominal")  # frame classes whose agent becomes the holder
 
 
@@ -99,10 +100,10 @@ class Extractor:
         parser = load_parser()
         if parser is None:
             return self._rule_claims(report)
-        parsed = self._frame_claims(report, parser)
+        parsed, covered = self._frame_claims(report, parser)
         # Where the parse found nothing in a sentence (a misparsed coordination, a fragment), the
-        # word-order rules may still read it: their claims for those sentences only.
-        covered = [c.span for c in parsed]
+        # word-order rules may still read it: their claims for those sentences only. (Sentences, not
+        # evidence spans: a described place's evidence reaches back to the sentence naming it.)
         fallback = [c for c in self._rule_claims(report)
                     if not any(a <= c.span[0] < b or c.span[0] <= a < c.span[1] for a, b in covered)]
         return _merge(parsed + fallback)
@@ -121,21 +122,29 @@ class Extractor:
         return topics, [(s, e) for s, e in sentences if self._worth_parsing(folded, place_starts, topics, s, e)], sentences
 
     # -- the parse path ----------------------------------------------------------------------
-    def _frame_claims(self, report: _Report, parser) -> list[Claim]:
-        """Frames over the dependency parse of every sentence that names or describes a place."""
+    def _frame_claims(self, report: _Report, parser) -> tuple[list[Claim], list[tuple[int, int]]]:
+        """Frames over the dependency parse of every sentence that names or describes a place; the
+        claims, and the sentences (and roundup lines) they came from."""
         text, folded, mentions = report.text, report.folded, report.mentions
         context = ReportContext(self.gazetteer, text, folded, mentions, self._adjectives)
         topics, candidates, _ = self._candidates(text, folded, mentions)
         claims: list[Claim] = [claim for topic in topics for claim in self._roundup_claims(topic, context, report)]
+        covered = [c.span for c in claims]
+        dateline = _DATELINE.match(text)  # "GAZIANTEP, Turkey, April 8 -": when it was filed, not what happened
+        dateline_end = dateline.end() if dateline else 0
         for (s_start, s_end), doc in zip(candidates, parser.pipe(text[s:e] for s, e in candidates)):
             context.topic = next((t for t in topics if t[0] <= s_start < t[1]), None)
-            dates = [d for d in find_dates(folded, report.report_date, s_start, s_end) if d.value is not None]
+            dates = [d for d in find_dates(folded, report.report_date, s_start, s_end)
+                     if d.value is not None and d.start >= dateline_end]
             roles = self._roles(folded, mentions, s_start, s_end)
+            found = len(claims)
             for event in frames.events(doc, s_start):
-                if not event.asserted:
+                if not event.asserted and not _dated_earlier_holding(event, dates):
                     continue
                 claims.extend(self._event_claims(event, context, roles, dates, report, (s_start, s_end)))
-        return _merge(claims)
+            if len(claims) > found:
+                covered.append((s_start, s_end))
+        return _merge(claims), covered
 
     def _event_claims(self, event, context: ReportContext, roles, dates, report: _Report, sentence) -> list[Claim]:
         side_of = partial(control.side_before, report.folded, adjectives=self._adjectives)
@@ -625,11 +634,20 @@ def _merge(claims: list[Claim]) -> list[Claim]:
                                                   c.event_date is None, c.span[0]))
 
 
+def _dated_earlier_holding(event, dates) -> bool:
+    """"IS had controlled the crossing since May 2015": an earlier holder, on the timeline from that date."""
+    return event.why_not == "earlier" and event.since is not None and any(
+        event.since[0] <= d.start < event.since[1] for d in dates)
+
+
 def _frame_date(event, dates, folded: str) -> tuple[date | None, str | None]:
     """The date phrase the event's own predicate governs (not the nearest one in the sentence)."""
     if not event.frame.holding:
         # "control of its first crossing since 2012": since dates a holding, not a capture
         dates = [d for d in dates if not folded.endswith("since ", 0, d.start)]
+    if event.why_not == "earlier":
+        since = [d for d in dates if event.since[0] <= d.start < event.since[1]]
+        return since[0].value, since[0].precision
     candidates = []
     for domain in [event.domain, *event.around]:
         for mention in dates:

@@ -25,6 +25,8 @@ DESCRIPTION = re.compile(
     r"|border\s+areas?|border)\b")
 _DEFINITE = re.compile(r"^\s*(?:the|this|that|its|their)\b")
 _INDEFINITE = re.compile(r"^\s*(?:an?|one|another|the\s+(?:only|last|sole|third|second|first|main|key|strategic|vital)\b)")
+_PLURAL_WINDOW = 400  # characters before "the crossings" in which the crossings it means were named
+_PLURAL_DEFINITE = re.compile(r"^\s*(?:the|these|those|both|all)\b")
 _SIDE_PHRASE = re.compile(r"\b(?P<adj>\w+)\s+side\b")
 _ORDINALS = {"first": 0, "former": 0, "second": 1, "third": 2, "latter": -1}
 _LIST_GAP = re.compile(r"(?:\s|,|\band\b|\bor\b|\bborder\b|\bcrossings?\b)*")
@@ -116,6 +118,14 @@ class ReportContext:
         if side_match and side_match.group("adj") in self.adjectives:
             side = self.adjectives[side_match.group("adj")]
         countries = self.countries_in(*slot.wide)
+        if _PLURAL_DEFINITE.match(phrase) and description.group("head").endswith("s"):
+            # "the Syrian side of the border crossings", "both posts": the crossings just listed
+            recent = {p.id: (o, p, own_side) for o, p, own_side in self.named_places
+                      if slot.head[0] - _PLURAL_WINDOW <= o < slot.head[0] and p.kind == "crossing"}
+            if len(recent) < 2:
+                return []
+            return [Resolved(place, side or own_side, True, start) for start, place, own_side in recent.values()
+                    if all(c in place.countries for c in countries) and (side is None or side in place.countries)]
         if _INDEFINITE.match(phrase) or (countries and not _DEFINITE.match(phrase)):
             found = self._described(slot.phrase[0], countries)
         else:
@@ -126,6 +136,14 @@ class ReportContext:
 
     def _in_list(self, offset: int, position: int) -> list[Resolved]:
         """"the first", "the latter": a place of the last list of two or more named before."""
+        last = self._last_list(offset)
+        if position >= len(last):
+            return []
+        start, _, place, side = last[position]
+        return [Resolved(place, side, True, start)]
+
+    def _last_list(self, offset: int) -> list[tuple[int, int, Place, str | None]]:
+        """The last run of two or more places named one after the other ("A, B and C") before offset."""
         lists: list[list[tuple[int, int, Place, str | None]]] = []
         previous_end = None
         for m in self.mentions:
@@ -140,10 +158,7 @@ class ReportContext:
                 lists.append([entry])
             previous_end = m.end
         lists = [x for x in lists if len(x) >= 2]
-        if not lists or position >= len(lists[-1]):
-            return []
-        start, _, place, side = lists[-1][position]
-        return [Resolved(place, side, True, start)]
+        return lists[-1] if lists else []
 
     def _names_unknown_place(self, slot: Slot) -> bool:
         """Whether the phrase carries a capitalised name that is neither a known place nor a country."""
