@@ -48,6 +48,9 @@ class Slot:
     lemma: str
     relative: bool = False  # a relative pronoun standing for the noun before it
     wide: tuple[int, int] = (0, 0)  # the head's whole subtree ("a post along the border with Syria")
+    # phrases that name what the head describes: its apposition ("the third, the al-Qaim crossing")
+    # and an "at" phrase ("the northernmost crossing at al-Yaroubia")
+    naming: tuple[tuple[int, int], ...] = ()
 
 
 @dataclass
@@ -184,7 +187,12 @@ def slot(token, offset: int = 0) -> Slot:
     relative = token.lower_ in _RELATIVE and token.tag_ in ("WDT", "WP", "IN")
     subtree = sorted(token.subtree, key=lambda t: t.i)
     wide = (_span(subtree[0], offset)[0], _span(subtree[-1], offset)[1])
-    return Slot(_span(token, offset), (spans[0][0], spans[-1][1]), spans, token.lemma_.lower(), relative, wide)
+    naming = [c for c in token.children if c.dep_ == "appos"]
+    naming += [o for c in token.children if c.dep_ == "prep" and c.lower_ == "at" for o in c.children if o.dep_ == "pobj"]
+    naming_spans = tuple((_span(min(n.subtree, key=lambda t: t.i), offset)[0],
+                          _span(max(n.subtree, key=lambda t: t.i), offset)[1]) for n in naming)
+    return Slot(_span(token, offset), (spans[0][0], spans[-1][1]), spans, token.lemma_.lower(), relative, wide,
+                naming_spans)
 
 
 def wide_slot(token, offset: int = 0) -> Slot:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import re
 from bisect import bisect_left
 from itertools import accumulate
+from difflib import get_close_matches
 
 import ahocorasick
 
@@ -60,15 +61,18 @@ class MentionMatcher:
         automaton.make_automaton()
         self._automaton = automaton
         self.ambiguous = gazetteer.ambiguous
-        skeletons: dict[str, set] = {}
+        skeletons: dict[str, tuple[set, list]] = {}
         for key, targets in gazetteer.alias_index().items():
             if not key.isascii():
                 continue
             skeleton = spelling_skeleton(key)
             if len(skeleton) >= 3:
-                skeletons.setdefault(skeleton, set()).update(targets)
+                entry = skeletons.setdefault(skeleton, (set(), []))
+                entry[0].update(targets)
+                entry[1].append(_bare(key))
         # A skeleton shared by two places ("Rabia" / "Rabi") tells neither apart: left out.
-        self._skeletons = {k: tuple(v) for k, v in skeletons.items() if len({t[0] for t in v}) == 1}
+        self._skeletons = {k: (tuple(targets), keys) for k, (targets, keys) in skeletons.items()
+                           if len({t[0] for t in targets}) == 1}
 
     def find(self, text: str, folded: str | None = None) -> list[Mention]:
         """All non-overlapping mentions in ``text``, longest first where they overlap, in order.
@@ -122,32 +126,55 @@ class MentionMatcher:
         extra = []
         for match in _CAPITALISED.finditer(text):
             start, end = match.span()
+            first = match.group().split(maxsplit=1)[0]
+            if first in _OPENERS and " " in match.group():
+                start += len(first) + 1  # "The Tel Kocer crossing": the name after the sentence's first word
             before = bisect_left(starts, end)  # spans starting before this word ends
             if before and reach[before - 1] > start:
                 continue  # an alias already covers part of it
-            targets = self._skeletons.get(spelling_skeleton(folded[start:end]))
-            if targets and end - start >= 4:
+            targets, keys = self._skeletons.get(spelling_skeleton(folded[start:end]), ((), ()))
+            # The same skeleton is not enough ("Qusayr" and "Khosrawi" share k-s-r): the spelling
+            # must also be close as a whole (difflib's ratio, as in difflib.get_close_matches).
+            if targets and end - start >= 4 and get_close_matches(_bare(folded[start:end]), keys, 1, _CLOSE):
                 extra.extend((start, end, "place", target) for target in targets)
         return extra
 
 
 _CAPITALISED = re.compile(r"\b(?:(?:[Aa]l|[Ee]l)-?\s?)?[A-Z][a-z'’]+(?:[-\s](?:(?:al|el)[-\s])?[A-Z][a-z'’]+){0,2}\b")
-_VOWELS = str.maketrans("", "", "aeiou' ")
 
 
 def spelling_skeleton(folded_name: str) -> str:
     """What transliterations of one Arabic or Kurdish name share: its first letter and consonants.
 
+    Besides vowels, a final h, h after c/k/s/t/d/g/z (kh, sh, ch, th …) and y/w next to a vowel
+    (long vowels) go: transliterations write or leave them out ("Yaarubia", "Yarubiyah"; "Tel Koçer", "Tal Kocher").
+
     >>> spelling_skeleton("yaarabiya"), spelling_skeleton("al yarubiyah"), spelling_skeleton("tinif")
-    ('yrby', 'yrby', 'tnf')
+    ('yrb', 'yrb', 'tnf')
+    >>> spelling_skeleton("tel kocer") == spelling_skeleton("tal kocher"), spelling_skeleton("bab hawa")
+    (True, 'bbh')
     """
-    words = [w for w in folded_name.split() if w not in ("al", "el", "border", "crossing", "gate", "post")]
-    joined = "".join(words)
+    joined = _bare(folded_name).replace(" ", "")
     if not joined:
         return ""
-    body = joined[1:].translate(_VOWELS)
-    collapsed = "".join(c for i, c in enumerate(body) if i == 0 or c != body[i - 1])
-    return (joined[0] + collapsed.rstrip("h")).replace("q", "k").replace("c", "k")
+    kept = []
+    for i, c in enumerate(joined[1:], start=1):
+        before, after = joined[i - 1], joined[i + 1:i + 2]
+        if c in "aeiou'’" or (c == "h" and (before in "ckstdgz" or not after)) or (
+                c in "yw" and (before in "aeiou" or after in tuple("aeiou"))):
+            continue
+        kept.append("k" if c in "qc" else c)
+    collapsed = "".join(c for i, c in enumerate(kept) if i == 0 or c != kept[i - 1])
+    return ("k" if joined[0] in "qc" else joined[0]) + collapsed
+
+
+def _bare(folded_name: str) -> str:
+    """A name without articles and kind words: "al yarubiyah border crossing" -> "yarubiyah"."""
+    return " ".join(w for w in folded_name.split() if w not in ("al", "el", "border", "crossing", "gate", "post"))
+
+
+_OPENERS = {"The", "A", "An", "In", "On", "At", "From", "To", "By", "Near", "Both", "Its", "Their", "This", "That"}
+_CLOSE = 0.7  # difflib ratio a spelling must reach against one of the place's own spellings
 
 
 _ARTICLE_WORDS = ("al", "el")

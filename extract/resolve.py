@@ -103,6 +103,13 @@ class ReportContext:
                 out.append(Resolved(self.gazetteer.places[place_id], side or side_of(m.start), False,
                                     span=(m.start, m.end)))
             return out
+        if slot.naming and DESCRIPTION.search(self.folded, slot.phrase[0], slot.phrase[1]) or slot.lemma in _ORDINALS:
+            # "the third, the al-Qaim crossing", "the crossing at al-Yaroubia": the name says which
+            named = [m for a, b in slot.naming for m in self.mentions_in(Slot((a, b), (a, b), ((a, b),), ""), ("place",))
+                     if len({t[0] for t in m.targets}) == 1]
+            if named:
+                return [Resolved(self.gazetteer.places[m.targets[0][0]], m.targets[0][1] or side_of(m.start), False,
+                                 span=(m.start, m.end)) for m in named[:1]]
         phrase = self.folded[slot.phrase[0]:slot.phrase[1]]
         if self._names_unknown_place(slot):
             return []  # "the Trebil crossing" with Trebil not in the gazetteer: not some other crossing
