@@ -189,6 +189,9 @@ def slot(token, offset: int = 0) -> Slot:
     wide = (_span(subtree[0], offset)[0], _span(subtree[-1], offset)[1])
     naming = [c for c in token.children if c.dep_ == "appos"]
     naming += [o for c in token.children if c.dep_ == "prep" and c.lower_ == "at" for o in c.children if o.dep_ == "pobj"]
+    # "the crossing, known in Jordan as Al-Ramtha", "the crossing called al-Waleed"
+    naming += [o for c in token.children if c.dep_ == "acl" and c.lemma_.lower() in ("know", "call", "name")
+               for o in (*follow(c, ("prep:as", "pobj")), *follow(c, ("oprd",)))]
     naming_spans = tuple((_span(min(n.subtree, key=lambda t: t.i), offset)[0],
                           _span(max(n.subtree, key=lambda t: t.i), offset)[1]) for n in naming)
     return Slot(_span(token, offset), (spans[0][0], spans[-1][1]), spans, token.lemma_.lower(), relative, wide,

@@ -131,9 +131,10 @@ class Extractor:
         claims: list[Claim] = [claim for topic in topics for claim in self._roundup_claims(topic, context, report)]
         covered = [c.span for c in claims]
         dateline = _DATELINE.match(text)  # "GAZIANTEP, Turkey, April 8 -": when it was filed, not what happened
-        dateline_end = dateline.end() if dateline else 0
+        dateline_end = context.dateline_end = dateline.end() if dateline else 0
         for (s_start, s_end), doc in zip(candidates, parser.pipe(text[s:e] for s, e in candidates)):
             context.topic = next((t for t in topics if t[0] <= s_start < t[1]), None)
+            context.sentence = (s_start, s_end)
             dates = [d for d in find_dates(folded, report.report_date, s_start, s_end)
                      if d.value is not None and d.start >= dateline_end]
             roles = self._roles(folded, mentions, s_start, s_end)
@@ -151,6 +152,7 @@ class Extractor:
         places = [r for patient in event.patients for r in context.places(patient, side_of)
                   if r.span is None or not self._city_not_province(((r.place.id, r.side),), report.folded,
                                                                   _AtOffset(*r.span))]
+        context.resolved.extend((patient.head[0], r) for patient in event.patients[:1] for r in places[:1])
         if context.topic and (not places or all(r.place.kind == "province" for r in places)
                               and context.topic[2].place.kind == "crossing"):
             places = [context.topic[2]]  # a roundup line speaks of its own place

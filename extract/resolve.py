@@ -64,7 +64,10 @@ class ReportContext:
     named_parties: list[tuple[int, str]] = field(default_factory=list)  # (offset, party id)
     events: list[tuple[int, list[str]]] = field(default_factory=list)  # (offset, holder ids) of asserted takes
     holders: dict[tuple, list[tuple[str, str]]] = field(default_factory=dict)  # (place id, side) -> (party, how) so far
-    topic: tuple[int, int, Resolved] | None = None  # a roundup line's place: (line start, line end, place)
+    topic: tuple[int, int, Resolved] | None = None
+    sentence: tuple[int, int] = (0, 0)  # the sentence being read
+    dateline_end: int = 0  # "GAZIANTEP, Turkey, April 8 -": where the place of filing ends
+    resolved: list[tuple[int, Resolved]] = field(default_factory=list)  # (slot offset, place) of this report's events  # a roundup line's place: (line start, line end, place)
 
     def __post_init__(self):
         for m in self.mentions:
@@ -116,6 +119,11 @@ class ReportContext:
         if slot.lemma in _ORDINALS and re.match(r"\s*the\b", phrase):
             return self._in_list(slot.head[0], _ORDINALS[slot.lemma])
         if slot.relative or slot.lemma in _PRONOUNS:
+            # "The crossing was under government control until March, when rebels captured it": a
+            # place this sentence already named or described comes before one named earlier
+            here = [r for o, r in self.resolved if self.sentence[0] <= o < slot.head[0]]
+            if here and not slot.relative:
+                return [Resolved(here[-1].place, here[-1].side, True, here[-1].antecedent)]
             return self._recent(slot.head[0], kinds=("crossing", "province"))
         description = DESCRIPTION.search(phrase)
         if description is None:
@@ -226,6 +234,14 @@ class ReportContext:
         kind, role = roles.get(generic[0].start, ("role", generic[0].targets[0]))
         if kind == "party":
             return [(role, "party")]
+        if side is None:
+            # "Kurdish fighters in Syria", "Syrian Kurdish forces": the agent says which side it is on
+            start = max(slot.phrase[0], self.dateline_end)
+            said = self.countries_in(start, slot.head[1])  # before the head: "Syrian Kurdish fighters"
+            if not said and self.folded.startswith(" in ", slot.head[1]):
+                said = self.countries_in(slot.head[1], slot.head[1] + 24)  # "fighters in Syria"
+            said = [c for c in said if c in place.countries]
+            side = said[0] if len(said) == 1 else None
         party = self.generic_party(role, generic[0].start, place, side)
         return [(party, "generic")] if party else [("unknown", "unknown")]
 
