@@ -176,8 +176,9 @@ class Extractor:
                 if party == "unknown" and event.frame.klass != "nominal":
                     continue
                 holders_seen.append((party, how))
-                # a side's holder is not the whole crossing's: the recapture of P is not by the side's holder
-                if event.frame.klass in _TAKING or event.frame.holding:
+                # Keyed by side: a side's holder is not the whole crossing's. An earlier holder
+                # ("had controlled P since 2015") is not who takes P in a later agentless sentence.
+                if event.asserted and (event.frame.klass in _TAKING or event.frame.holding):
                     context.holders.setdefault((resolved.place.id, resolved.side), []).append((party, how))
                 out.append(self._claim(report, resolved, party, how, event, event_date, precision, sentence))
         if event.frame.klass in _TAKING and holders_seen:
