@@ -47,7 +47,8 @@ DATE_PATTERN = re.compile(
     )\b""",
     re.VERBOSE,
 )
-_NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6}
+# "two days ago", "a day later", "two days after": counted in words
+NUMBER_WORDS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7}
 
 
 @dataclass(frozen=True)
@@ -199,7 +200,7 @@ def _resolve_any(kind: str, phrase: str, base: date | None, anchor_year: int | N
         return base, "day"
     if kind == "ago":
         count = phrase.split()[0]
-        return base - timedelta(days=_NUMBERS.get(count) or int(count)), "day"
+        return base - timedelta(days=NUMBER_WORDS.get(count) or int(count)), "day"
     if kind == "vague":
         return _relative_span(phrase, base)
     return None, "none"
@@ -260,7 +261,7 @@ _LOOK_BACK = 2000  # characters before the sentence where "two days later" may f
 def _later(phrase: str, folded: str, base: date | None, start: int, found: list[DateMention],
            look_back: bool) -> date | None:
     count = phrase.split()[0]
-    days = 1 if count in ("a", "the") else _NUMBERS.get(count) or int(count)
+    days = 1 if count == "the" else NUMBER_WORDS.get(count) or int(count)  # "the next day"
     days_named = [m for m in found if m.precision == "day" and m.value]
     if not days_named and look_back:
         back = max(0, start - _LOOK_BACK)

@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib.resources import files
 
+from extract.dates import NUMBER_WORDS
+
 _CLAUSAL = {"acl", "relcl", "advcl", "appos", "ccomp", "parataxis", "conj", "cc", "punct"}
 _RELATIVE = {"which", "that", "who", "whom"}
 _HOLDING_VERBS = {"hold", "control", "run", "man", "administer", "keep", "retain", "maintain"}
@@ -185,17 +187,14 @@ def slot(token, offset: int = 0) -> Slot:
     parts.sort(key=lambda t: t.i)
     spans = tuple(_span(t, offset) for t in parts)
     relative = token.lower_ in _RELATIVE and token.tag_ in ("WDT", "WP", "IN")
-    subtree = sorted(token.subtree, key=lambda t: t.i)
-    wide = (_span(subtree[0], offset)[0], _span(subtree[-1], offset)[1])
+    wide = _subtree_span(token, offset)
     naming = [c for c in token.children if c.dep_ == "appos"]
     naming += [o for c in token.children if c.dep_ == "prep" and c.lower_ == "at" for o in c.children if o.dep_ == "pobj"]
     # "the crossing, known in Jordan as Al-Ramtha", "the crossing called al-Waleed"
     naming += [o for c in token.children if c.dep_ == "acl" and c.lemma_.lower() in ("know", "call", "name")
                for o in (*follow(c, ("prep:as", "pobj")), *follow(c, ("oprd",)))]
-    naming_spans = tuple((_span(min(n.subtree, key=lambda t: t.i), offset)[0],
-                          _span(max(n.subtree, key=lambda t: t.i), offset)[1]) for n in naming)
     return Slot(_span(token, offset), (spans[0][0], spans[-1][1]), spans, token.lemma_.lower(), relative, wide,
-                naming_spans)
+                tuple(_subtree_span(n, offset) for n in naming))
 
 
 def wide_slot(token, offset: int = 0) -> Slot:
@@ -204,6 +203,11 @@ def wide_slot(token, offset: int = 0) -> Slot:
     spans = tuple(_span(t, offset) for t in tokens)
     return Slot(_span(token, offset), (spans[0][0], spans[-1][1]), spans, token.lemma_.lower(),
                 wide=(spans[0][0], spans[-1][1]))
+
+
+def _subtree_span(token, offset: int) -> tuple[int, int]:
+    """Text offsets of everything a token governs (a projective parse: one stretch of text)."""
+    return token.left_edge.idx + offset, _span(token.right_edge, offset)[1]
 
 
 def _span(token, offset: int) -> tuple[int, int]:
@@ -353,8 +357,7 @@ def _since(verb, offset: int) -> tuple[int, int] | None:
     for child in verb.children:
         if (child.dep_ == "prep" and child.lower_ == "since") or (
                 child.dep_ == "advcl" and any(m.dep_ == "mark" and m.lower_ == "since" for m in child.children)):
-            tokens = list(child.subtree)
-            return tokens[0].idx + offset, tokens[-1].idx + len(tokens[-1]) + offset
+            return _subtree_span(child, offset)
     return None
 
 
@@ -417,9 +420,6 @@ def _assign_domains(doc, found: list[Event], offset: int) -> None:
         event.around = [list(by_governor.get(i, [])) for i in around]
 
 
-_COUNTS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7}
-
-
 def _shift_from_governor(trigger) -> int | None:
     """Days from the governing verb's date to this clause's: "a day after X seized P" is -1,
     "two days before" +2, "hours after" 0; None when the clause is not timed against its governor."""
@@ -432,7 +432,7 @@ def _shift_from_governor(trigger) -> int | None:
         if child.dep_ == "npadvmod" and child.lemma_.lower() in ("day", "hour"):
             if child.lemma_.lower() == "hour":
                 return 0
-            counts = [_COUNTS.get(c.lower_) or (int(c.text) if c.text.isdigit() else None)
+            counts = [NUMBER_WORDS.get(c.lower_) or (int(c.text) if c.text.isdigit() else None)
                       for c in child.children if c.dep_ in ("nummod", "det")]
             days = next((n for n in counts if n), None)
             if days is None:

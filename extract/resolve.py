@@ -15,7 +15,7 @@ from bisect import bisect_left
 from dataclasses import dataclass, field
 
 from extract.frames import Slot
-from extract.mentions import Mention
+from extract.mentions import SENTENCE_OPENERS, Mention
 from geodata.gazetteer import Gazetteer, Place
 
 # The head nouns of a description of a crossing or border town.
@@ -34,7 +34,6 @@ _PRONOUNS = {"it", "which", "that", "this"}
 _CALENDAR = {"january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
              "november", "december", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"}
 _FORCES = re.compile(r"\b(?:forces|troops|army|armed\s+forces|soldiers|military|units|police|guards|fighters|brigades)\b")
-_SENTENCE_OPENERS = {"The", "A", "An", "This", "That", "Its", "Their", "It", "One", "Another"}
 # What parties are called when the text only says what kind of party they are, by the role in
 # geodata/data/generic_terms.csv.
 _ARMED = {"armed-group", "rebel"}
@@ -64,10 +63,10 @@ class ReportContext:
     named_parties: list[tuple[int, str]] = field(default_factory=list)  # (offset, party id)
     events: list[tuple[int, list[str]]] = field(default_factory=list)  # (offset, holder ids) of asserted takes
     holders: dict[tuple, list[tuple[str, str]]] = field(default_factory=dict)  # (place id, side) -> (party, how) so far
-    topic: tuple[int, int, Resolved] | None = None
+    resolved: list[tuple[int, Resolved]] = field(default_factory=list)  # (slot offset, place) of this report's events
+    topic: tuple[int, int, Resolved] | None = None  # a roundup line's place: (line start, line end, place)
     sentence: tuple[int, int] = (0, 0)  # the sentence being read
     dateline_end: int = 0  # "GAZIANTEP, Turkey, April 8 -": where the place of filing ends
-    resolved: list[tuple[int, Resolved]] = field(default_factory=list)  # (slot offset, place) of this report's events  # a roundup line's place: (line start, line end, place)
 
     def __post_init__(self):
         for m in self.mentions:
@@ -91,9 +90,11 @@ class ReportContext:
 
     def countries_in(self, start: int, end: int) -> list[str]:
         """Countries a phrase names ("with Jordan", "Iraq-Syria", "Turkish"), in order, once each."""
-        codes = [m.targets[0] for m in self.mentions[bisect_left(self._starts, start):bisect_left(self._starts, end)]
-                 if m.kind == "country"]
-        return list(dict.fromkeys(codes))
+        return list(dict.fromkeys(m.targets[0] for m in self._mentions_between(start, end) if m.kind == "country"))
+
+    def _mentions_between(self, start: int, end: int) -> list[Mention]:
+        """The report's mentions starting in [start, end)."""
+        return self.mentions[bisect_left(self._starts, start):bisect_left(self._starts, end)]
 
     # -- places --------------------------------------------------------------------------------
     def places(self, slot: Slot, side_of) -> list[Resolved]:
@@ -106,10 +107,10 @@ class ReportContext:
                 out.append(Resolved(self.gazetteer.places[place_id], side or side_of(m.start), False,
                                     span=(m.start, m.end)))
             return out
-        if slot.naming and DESCRIPTION.search(self.folded, slot.phrase[0], slot.phrase[1]) or slot.lemma in _ORDINALS:
+        if slot.naming and (slot.lemma in _ORDINALS or DESCRIPTION.search(self.folded, *slot.phrase)):
             # "the third, the al-Qaim crossing", "the crossing at al-Yaroubia": the name says which
-            named = [m for a, b in slot.naming for m in self.mentions_in(Slot((a, b), (a, b), ((a, b),), ""), ("place",))
-                     if len({t[0] for t in m.targets}) == 1]
+            named = [m for a, b in slot.naming for m in self._mentions_between(a, b)
+                     if m.kind == "place" and len({t[0] for t in m.targets}) == 1]
             if named:
                 return [Resolved(self.gazetteer.places[m.targets[0][0]], m.targets[0][1] or side_of(m.start), False,
                                  span=(m.start, m.end)) for m in named[:1]]
@@ -179,7 +180,7 @@ class ReportContext:
         """Whether the phrase carries a capitalised name that is neither a known place nor a country."""
         for index, (a, b) in enumerate(slot.parts):
             word = self.text[a:b]
-            if not word[:1].isupper() or word in _SENTENCE_OPENERS or self.folded[a:b] in _CALENDAR:
+            if not word[:1].isupper() or word in SENTENCE_OPENERS or self.folded[a:b] in _CALENDAR:
                 continue
             if self.folded[a:b] in self.adjectives:
                 continue
