@@ -3,7 +3,8 @@
 A *frame* row names a predicate class, a voice, and dependency paths to its slots: who holds
 (``agent``) and what is held (``patient``). A path is a chain of steps separated by ``>``: a step
 ``dep`` (or ``dep1/dep2``) moves to the children with that dependency label, ``dep:lemma1/lemma2``
-keeps only those lemmas, ``^`` moves to the head (``^:under`` only if its lemma is "under"). Several
+keeps only those lemmas, ``^`` moves to the head (``^:under`` only if its lemma is "under"), ``@dep``
+keeps the tokens that hang off their head by ``dep`` (``@attr>^:be``: "is X's stronghold"). Several
 paths are separated by ``;`` and tried in order; the first that reaches something wins. Adding a
 construction means adding a row (and a case in ``tests/data/extract_cases.jsonl``).
 
@@ -24,6 +25,8 @@ from extract.dates import NUMBER_WORDS
 _CLAUSAL = {"acl", "relcl", "advcl", "appos", "ccomp", "parataxis", "conj", "cc", "punct"}
 _RELATIVE = {"which", "that", "who", "whom"}
 _HOLDING_VERBS = {"hold", "control", "run", "man", "administer", "keep", "retain", "maintain"}
+_DIRECTIONS = {"north", "south", "east", "west", "northeast", "northwest", "southeast", "southwest", "north-east",
+               "north-west", "south-east", "south-west"}
 _ACHIEVED = {"manage", "succeed", "help", "go", "come"}  # "managed to take P" took it
 
 
@@ -73,6 +76,11 @@ class Event:
     anchor: list[tuple[int, int]] = field(default_factory=list)
     shift_days: int = 0
     since: tuple[int, int] | None = None  # "had held P since government forces withdrew in May 2015"
+    # "the Defence Ministry said P was brought under control": who reports the event, when it is
+    # their own gain (an announcement, or a recovery verb); None otherwise
+    claimant: Slot | None = None
+    # "tried to drive ISIL out of P": whom an expulsion is aimed at holds P until it succeeds
+    expelled: list[Slot] = field(default_factory=list)
 
 
 def _rows(name: str) -> list[dict]:
@@ -113,6 +121,8 @@ CUE_WORDS = _cue_words()
 
 
 def _step(tokens, step: str):
+    if step.startswith("@"):
+        return [t for t in tokens if t.dep_ in step[1:].split("/")]
     if step.startswith("^"):
         carets, _, lemmas = step.partition(":")
         wanted = set(lemmas.split("/")) if lemmas else None
@@ -126,13 +136,15 @@ def _step(tokens, step: str):
 
 
 def follow(token, path: tuple[str, ...]) -> list:
-    """Tokens reached from ``token`` along one path (see the module docstring)."""
+    """Tokens other than ``token`` reached from it along one path (see the module docstring)."""
     found = [token]
     for step in path:
         found = _step(found, step)
         if not found:
             return []
-    return found
+    if path[-1].startswith("@"):
+        return found  # a test of the token's own attachment
+    return [t for t in found if t.i != token.i]  # "X's stronghold is P": a slot is never the trigger itself
 
 
 def _first(token, paths) -> list:
@@ -181,8 +193,8 @@ def slot(token, offset: int = 0) -> Slot:
         for child in current.children:
             if child.dep_ in _CLAUSAL and (current.i == token.i or child.dep_ not in ("conj", "cc")):
                 continue
-            if child.dep_ == "prep" and child.lower_ != "of":
-                continue
+            if (child.dep_ == "prep" and child.lower_ != "of") or _is_locating(child):
+                continue  # "the crossing near / south of Deir ez-Zor": the landmark is not the place
             stack.append(child)
     parts.sort(key=lambda t: t.i)
     spans = tuple(_span(t, offset) for t in parts)
@@ -215,13 +227,28 @@ def _span(token, offset: int) -> tuple[int, int]:
 
 
 def antecedent(token):
-    """What a relative pronoun stands for: the noun its clause hangs off ("the town, which ...")."""
+    """What a relative pronoun stands for: the noun its clause hangs off ("the town, which ..."), or
+    the place a landmark locates ("the crossing south of Deir ez-Zor, which is held by X": the
+    clause is about the crossing the report is describing, not the landmark)."""
     current = token
     while current.head.i != current.i:
         if current.dep_ == "relcl":
-            return current.head
+            return _located(current.head)
         current = current.head
     return None
+
+
+def _located(noun):
+    """The noun a landmark phrase locates ("the crossing [south of] Deir ez-Zor"), else the noun itself."""
+    prep = noun.head
+    if noun.dep_ == "pobj" and prep.dep_ == "prep" and _is_locating(prep.head) and prep.head.head.pos_ in ("NOUN", "PROPN"):
+        return prep.head.head
+    return noun
+
+
+def _is_locating(token) -> bool:
+    """"south (of)", "north-east (of)": a word placing something relative to a landmark."""
+    return token.dep_ in ("advmod", "npadvmod", "amod") and token.lemma_.lower() in _DIRECTIONS
 
 
 def _is_clause(token) -> bool:
@@ -230,13 +257,13 @@ def _is_clause(token) -> bool:
                                                                  "appos", "compound")
 
 
-def _for_relative(token):
+def _for_relative(token, trigger=None):
     """What a slot's token stands for: a relative pronoun for the noun its clause hangs off, "the
     only one" after a copula for the copula's subject ("P is the only one held by X"), "it" doing
     something for the subject of the verb reporting it ("the army said it took P")."""
     if token.lower_ in _RELATIVE and token.tag_ in ("WDT", "WP"):
         return antecedent(token) or token
-    if token.dep_ == "attr":
+    if token.dep_ == "attr" and (trigger is None or token.is_ancestor(trigger)):
         subjects = [c for c in token.head.children if c.dep_ == "nsubj"]
         return subjects[0] if subjects else token
     if token.lower_ in ("it", "they") and token.dep_ == "nsubj":
@@ -330,9 +357,9 @@ def events(doc, offset: int = 0) -> list[Event]:
                 patients = _with_conjuncts(_misplaced_of(token, patients[0]))
             if not patients and frame.voice == "active" and klass in ("take", "hold"):
                 patients = _with_conjuncts(_object_taken_for_subject(token))
-            patients = [_for_relative(p) for p in patients if not _is_clause(p)
+            patients = [_for_relative(p, token) for p in patients if not _is_clause(p)
                         and cues.get(p.lemma_.lower()) != "partial"]
-            agents = [_for_relative(a) for a in _with_conjuncts(_first(token, frame.agent)) if not _is_clause(a)]
+            agents = [_for_relative(a, token) for a in _with_conjuncts(_first(token, frame.agent)) if not _is_clause(a)]
             inherited = False
             if not agents and frame.voice == "active" and token.dep_ == "acl" and token.tag_ == "VBG":
                 agents = [token.head]  # "with militants holding the first": the noun does it
@@ -346,10 +373,33 @@ def events(doc, offset: int = 0) -> list[Event]:
             found.append(Event(frame, _span(token, offset),
                                [wide_slot(a, offset) for a in agents],
                                [slot(p, offset) for p in patients], not why, why, inherited_agent=inherited,
-                               trigger_index=token.i, since=_since(token, offset)))
+                               trigger_index=token.i, since=_since(token, offset),
+                               claimant=_claimant(token, cues, offset),
+                               expelled=[wide_slot(o, offset) for o in follow(token, ("dobj",))] if klass == "expel" else []))
             break
     _assign_domains(doc, found, offset)
     return found
+
+
+def _claimant(token, cues: dict, offset: int) -> Slot | None:
+    """Who reports a gain as their own: the subject of "announced that P was captured", or of
+    "said P was liberated / brought under control" (a recovery is claimed by the side that made it;
+    "said P was captured" may be a loss, so it names no one)."""
+    recovered = cues.get(token.lemma_.lower()) == "recovery" or (
+        token.dep_ == "pobj" and cues.get(token.head.head.lemma_.lower()) == "recovery")  # "brought under control"
+    current = token if token.pos_ in ("VERB", "AUX") else token.head.head
+    for _ in range(4):
+        head = current.head
+        if head.i == current.i or current.dep_ not in ("ccomp", "conj", "xcomp"):
+            return None
+        cue = cues.get(head.lemma_.lower())
+        if cue in ("speech", "announcement"):
+            if cue == "speech" and not recovered:
+                return None
+            subjects = [c for c in head.children if c.dep_ == "nsubj" and c.pos_ != "PRON"]
+            return wide_slot(subjects[0], offset) if subjects else None
+        current = head
+    return None
 
 
 def _since(verb, offset: int) -> tuple[int, int] | None:

@@ -6,7 +6,7 @@ import hashlib
 import re
 from bisect import bisect_left, bisect_right
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from functools import lru_cache, partial
 
@@ -73,7 +73,9 @@ class _Resolved:
     antecedent_start: int | None = None
 
 
-_DATELINE = re.compile(r"\s*[A-Z][A-Za-z .'’-]{1,40},[^.\n]{0,60}?\s[-–—]{1,2}\s")
+# "GAZIANTEP, Turkey, April 8 -", "AMMAN, Jordan--A group", "BEIRUT—The group"
+_DATELINE = re.compile(r"\s*(?:[A-Z][A-Za-z .'’-]{1,40},[^.\n]{0,60}?\s[-–—]{1,2}\s"
+                       r"|[A-Z][A-Z .'’-]{1,40}(?:,[^.\n]{0,60}?)?(?:--|—))")
 _TAKING = ("take", "expel", "nominal")  # frame classes whose agent becomes the holder
 
 
@@ -140,6 +142,9 @@ class Extractor:
             roles = self._roles(folded, mentions, s_start, s_end)
             found = len(claims)
             for event in frames.events(doc, s_start):
+                if event.why_not in ("attempt", "infinitive") and event.expelled:
+                    claims.extend(self._event_claims(_still_held(event), context, roles, [], report, (s_start, s_end)))
+                    continue
                 if not event.asserted and not _dated_earlier_holding(event, dates):
                     continue
                 claims.extend(self._event_claims(event, context, roles, dates, report, (s_start, s_end)))
@@ -171,7 +176,10 @@ class Extractor:
                 # "the capture of P", "P was taken on Sunday": by whoever the report already said
                 # holds P, else whoever it last saw taking something
                 holders = (context.holders.get((resolved.place.id, resolved.side))
+                           or self._claimant_parties(event, context, resolved, roles)
                            or context.recent_holders(sentence[0]))
+            elif not holders and not event.agents and event.frame.klass == "control":
+                holders = self._claimant_parties(event, context, resolved, roles)  # "P was brought under control"
             for party, how in dict.fromkeys(holders):
                 if party == "unknown" and event.frame.klass != "nominal":
                     continue
@@ -184,6 +192,13 @@ class Extractor:
         if event.frame.klass in _TAKING and holders_seen:
             context.events.append((sentence[0], holders_seen))
         return out
+
+    @staticmethod
+    def _claimant_parties(event, context: ReportContext, resolved, roles) -> list[tuple[str, str]]:
+        """The side announcing a gain as its own ("the Defence Ministry said P was liberated"), if a party."""
+        if event.claimant is None:
+            return []
+        return [h for h in context.parties(event.claimant, resolved.place, resolved.side, roles) if h[0] != "unknown"]
 
     def _claim(self, report: _Report, resolved, party: str, how: str, event, event_date, precision, sentence) -> Claim:
         confidence = _BASE_CONFIDENCE["party" if how == "party" else how]
@@ -475,7 +490,7 @@ class Extractor:
         role = agent.data.removeprefix("adj-")
         country = side or place.countries[0]
         chosen = None
-        if role in ("armed-group", "rebel") and len(context["armed_groups"]) == 1:
+        if role in ("armed-group", "rebel", "militant") and len(context["armed_groups"]) == 1:
             chosen = next(iter(context["armed_groups"]))
         elif role == "rebel" and not context["armed_groups"] and "SY" in ((side,) if side else place.countries) \
                 and "syrian-opposition" in self.gazetteer.parties:
@@ -635,6 +650,14 @@ def _merge(claims: list[Claim]) -> list[Claim]:
         first.setdefault((claim.place_id, claim.party), claim.span[0])
     return sorted(unique.values(), key=lambda c: (first[(c.place_id, c.party)], c.place_id, c.party,
                                                   c.event_date is None, c.span[0]))
+
+
+_STILL_HELD = frames.Frame("expel-attempt", "hold", "active", (), (), (), True)
+
+
+def _still_held(event):
+    """"tried to drive the militants out of P": the militants hold P as the report is written."""
+    return replace(event, frame=_STILL_HELD, agents=event.expelled, asserted=True, why_not="", since=None)
 
 
 def _since_dates(event, dates) -> list:

@@ -31,12 +31,16 @@ _SIDE_PHRASE = re.compile(r"\b(?P<adj>\w+)\s+side\b")
 _ORDINALS = {"first": 0, "former": 0, "second": 1, "third": 2, "latter": -1}
 _LIST_GAP = re.compile(r"(?:\s|,|\band\b|\bor\b|\bborder\b|\bcrossings?\b)*")
 _PRONOUNS = {"it", "which", "that", "this"}
+_POSSESSIVE_PRONOUNS = {"its", "their"}
+_PRONOUN_WINDOW = 400  # characters back to the party a possessive pronoun stands for
 _CALENDAR = {"january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
              "november", "december", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"}
-_FORCES = re.compile(r"\b(?:forces|troops|army|armed\s+forces|soldiers|military|units|police|guards|fighters|brigades)\b")
+# A country's forces, and the organs that speak for them ("the Turkish Defence Ministry")
+_FORCES = re.compile(r"\b(?:forces|troops|army|armed\s+forces|soldiers|military|units|police|guards|fighters|brigades"
+                     r"|(?:defen[cs]e\s+)?ministry|operations\s+command|command|government)\b")
 # What parties are called when the text only says what kind of party they are, by the role in
 # geodata/data/generic_terms.csv.
-_ARMED = {"armed-group", "rebel"}
+_ARMED = {"armed-group", "rebel", "militant"}  # "militants", "jihadists": not the rebels when a report names both
 
 
 @dataclass
@@ -142,6 +146,8 @@ class ReportContext:
                 return []
             return [Resolved(place, side or own_side, True, start) for start, place, own_side in recent.values()
                     if all(c in place.countries for c in countries) and (side is None or side in place.countries)]
+        if description.group("head").endswith("s") and not description.group("head").endswith("ss"):
+            return []  # "a string of towns", "border crossings with Turkey": no one place
         if _INDEFINITE.match(phrase) or (countries and not _DEFINITE.match(phrase)):
             found = self._described(slot.phrase[0], countries)
         else:
@@ -223,6 +229,10 @@ class ReportContext:
             chosen = head_named or named
             return [(m.targets[0], "party") for m in _coordinated(chosen, self.folded)]
         generic = [m for m in found if m.kind == "generic"]
+        if not generic and slot.lemma in _POSSESSIVE_PRONOUNS:
+            # "ISIS still controls a third of the province. Its last position is P": the party named last
+            before = [p for o, p in self.named_parties if slot.phrase[0] - _PRONOUN_WINDOW <= o < slot.phrase[0]]
+            return [(before[-1], "party")] if before else []
         if not generic:
             # "the Iraqi Armed Forces", "Syrian troops": a country's forces are its government's
             head_np = self.folded[slot.phrase[0]:slot.head[1]]
@@ -269,6 +279,8 @@ class ReportContext:
                 if not rebels or all(p == "isil" for _, p in groups):
                     return "syrian-opposition" if "syrian-opposition" in self.gazetteer.parties else None
                 groups = rebels
+            if role == "militant" and any(p != "syrian-opposition" for _, p in groups):
+                groups = [(o, p) for o, p in groups if p != "syrian-opposition"]
             before = [p for o, p in groups if o < offset]
             if before:
                 return before[-1]
@@ -279,8 +291,9 @@ class ReportContext:
 
 def _backer(folded: str, mention: Mention) -> bool:
     """"US-backed Kurdish fighters", "rebels backed by X": the backer is not the one who holds."""
-    return re.match(r"\s*(?:-|\s)?\s*(?:backed|supported|sponsored|funded|armed|trained)\b",
-                    folded[mention.end:mention.end + 14]) is not None or re.search(
+    # ("rebels trained by the coalition" are the rebels: a participle followed by "by" is their own)
+    return re.match(r"\s*(?:-|\s)?\s*(?:backed|supported|sponsored|funded|armed|trained)\b(?!\s+by\b)",
+                    folded[mention.end:mention.end + 18]) is not None or re.search(
         r"\b(?:backed|supported|sponsored|funded|armed|trained|joined)\s+by\s+(?:the\s+)?$",
         folded[max(0, mention.start - 30):mention.start]) is not None
 
