@@ -47,7 +47,14 @@ class CleanText:
 
 
 def _is_prose(line: str) -> bool:
-    return len(line) >= 40 and bool(_SENTENCE_END.search(line)) and not _TIMESTAMPED.search(line)
+    """A line of running text: it ends a sentence, or it is long and mostly lower-case words (a
+    paragraph cut off mid-sentence, unlike a headline or a menu)."""
+    if len(line) < 40 or _TIMESTAMPED.search(line):
+        return False
+    if _SENTENCE_END.search(line):
+        return True
+    words = line.split()
+    return len(words) >= 15 and sum(w[:1].islower() for w in words) >= 0.6 * len(words)
 
 
 def clean_plain_text(raw: str) -> CleanText:

@@ -31,8 +31,8 @@ _SIDE_PHRASE = re.compile(r"\b(?P<adj>\w+)\s+side\b")
 _ORDINALS = {"first": 0, "former": 0, "second": 1, "third": 2, "latter": -1}
 _LIST_GAP = re.compile(r"(?:\s|,|\band\b|\bor\b|\bborder\b|\bcrossings?\b)*")
 _PRONOUNS = {"it", "which", "that", "this"}
-_POSSESSIVE_PRONOUNS = {"its", "their"}
-_PRONOUN_WINDOW = 400  # characters back to the party a possessive pronoun stands for
+_PARTY_PRONOUNS = {"its", "their", "they"}
+_PRONOUN_WINDOW = 400  # characters back to the party a pronoun stands for
 _CALENDAR = {"january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
              "november", "december", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"}
 # A country's forces, and the organs that speak for them ("the Turkish Defence Ministry")
@@ -229,8 +229,9 @@ class ReportContext:
             chosen = head_named or named
             return [(m.targets[0], "party") for m in _coordinated(chosen, self.folded)]
         generic = [m for m in found if m.kind == "generic"]
-        if not generic and slot.lemma in _POSSESSIVE_PRONOUNS:
-            # "ISIS still controls a third of the province. Its last position is P": the party named last
+        if not generic and slot.lemma in _PARTY_PRONOUNS:
+            # "ISIS still controls a third of the province. Its last position is P", "Syrian soldiers
+            # are celebrating. They captured P a day earlier": the party named last
             before = [p for o, p in self.named_parties if slot.phrase[0] - _PRONOUN_WINDOW <= o < slot.phrase[0]]
             return [(before[-1], "party")] if before else []
         if not generic:
