@@ -106,8 +106,8 @@ class Extractor:
         # Where the parse found nothing in a sentence (a misparsed coordination, a fragment), the
         # word-order rules may still read it: their claims for those sentences only. (Sentences, not
         # evidence spans: a described place's evidence reaches back to the sentence naming it.)
-        fallback = [c for c in self._rule_claims(report) if c.party != "unknown"  # as the parse path: no one named, no claim
-                    and not any(a <= c.span[0] < b or c.span[0] <= a < c.span[1] for a, b in covered)]
+        fallback = [c for c in self._rule_claims(report)
+                    if not any(a <= c.span[0] < b or c.span[0] <= a < c.span[1] for a, b in covered)]
         return _merge(parsed + fallback)
 
     def parse_share(self, text: str) -> tuple[int, int]:
