@@ -41,7 +41,7 @@ DATE_PATTERN = re.compile(
       | (?P<yesterday>yesterday|last\ night|the\ previous\ day|the\ day\ before)
       | (?P<today>today|this\ morning|this\ afternoon|this\ evening|tonight|earlier\ today)
       | (?P<ago>(?:one|two|three|four|five|six|\d)\s+days\s+ago)
-      | (?P<later>(?:a|one|two|three|four|five|six|\d)\s+days?\s+(?:later|afterwards?)|the\ (?:next|following)\ day)
+      | (?P<later>(?:a|one|two|three|four|five|six|\d)\s+days?\s+(?:later|afterwards?|earlier)|the\ (?:next|following)\ day)
       | (?P<vague>last\ week|last\ month|earlier\ this\ (?:week|month|year)|this\ week|last\ year
                  |recent\ days|recent\ weeks)
     )\b""",
@@ -244,7 +244,7 @@ def find_dates(folded: str, base: date | None, start: int = 0, end: int | None =
     anchor_year = None
     for match in DATE_PATTERN.finditer(folded, start, len(folded) if end is None else end):
         kind = match.lastgroup
-        if kind == "later":  # "two days later": after the last day the text named, not the report date
+        if kind == "later":  # "two days later / earlier": from the last day the text named
             value, precision = _later(match.group(kind), folded, base, start, found, look_back), "day"
             found.append(DateMention(match.start(), match.end(), kind, value, precision if value else "none"))
             continue
@@ -262,13 +262,16 @@ def _later(phrase: str, folded: str, base: date | None, start: int, found: list[
            look_back: bool) -> date | None:
     count = phrase.split()[0]
     days = 1 if count == "the" else NUMBER_WORDS.get(count) or int(count)  # "the next day"
+    if phrase.endswith("earlier"):
+        days = -days
     days_named = [m for m in found if m.precision == "day" and m.value]
     if not days_named and look_back:
         back = max(0, start - _LOOK_BACK)
         days_named = [m for m in find_dates(folded, base, folded.rfind(" ", 0, back) + 1, start, look_back=False)
                       if m.precision == "day" and m.value]
     if not days_named:
-        return None
+        # "captured the crossing a day earlier" with no day named: a day before the report's own
+        return base + timedelta(days=days) if days < 0 and base is not None else None
     value = days_named[-1].value + timedelta(days=days)
     return value if base is None or value <= base + timedelta(days=1) else None
 

@@ -355,6 +355,8 @@ def events(doc, offset: int = 0) -> list[Event]:
             patients = _with_conjuncts(_first(token, frame.patient))
             if klass in ("take", "hold") and frame.voice == "active" and patients and patients[0].lemma_ in ("control", "command"):
                 patients = _with_conjuncts(_misplaced_of(token, patients[0]))
+            if not patients and klass == "nominal":
+                patients = _with_conjuncts(_misplaced_of(token, token))  # "the capture overnight Thursday of P"
             if not patients and frame.voice == "active" and klass in ("take", "hold"):
                 patients = _with_conjuncts(_object_taken_for_subject(token))
             patients = [_for_relative(p, token) for p in patients if not _is_clause(p)
@@ -425,7 +427,8 @@ def _object_taken_for_subject(verb) -> list:
 
 
 def _misplaced_of(verb, control):
-    """"took full control on Tuesday of the town": the parser hangs "of" on the date; take the next "of"."""
+    """"took full control on Tuesday of the town", "the capture overnight Thursday of P": the parser
+    hangs "of" on the date; take the next "of"."""
     own = follow(control, ("prep:of/over", "pobj"))
     if own:
         return own

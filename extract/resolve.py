@@ -232,8 +232,7 @@ class ReportContext:
         if not generic and slot.lemma in _PARTY_PRONOUNS:
             # "ISIS still controls a third of the province. Its last position is P", "Syrian soldiers
             # are celebrating. They captured P a day earlier": the party named last
-            before = [p for o, p in self.named_parties if slot.phrase[0] - _PRONOUN_WINDOW <= o < slot.phrase[0]]
-            return [(before[-1], "party")] if before else []
+            return self._pronoun_party(slot, place, side, roles)
         if not generic:
             # "the Iraqi Armed Forces", "Syrian troops": a country's forces are its government's
             head_np = self.folded[slot.phrase[0]:slot.head[1]]
@@ -256,6 +255,20 @@ class ReportContext:
             side = said[0] if len(said) == 1 else None
         party = self.generic_party(role, generic[0].start, place, side)
         return [(party, "generic")] if party else [("unknown", "unknown")]
+
+    def _pronoun_party(self, slot: Slot, place: Place, side: str | None, roles) -> list[tuple[str, str]]:
+        """The party, or kind of party ("government soldiers"), named last before a pronoun."""
+        start = slot.phrase[0]
+        near = [m for m in self._mentions_between(start - _PRONOUN_WINDOW, start) if m.kind == "party" or (
+            m.kind == "generic" and m.targets[0] not in ("speaker", "possessive") and not m.targets[0].startswith("adj-"))]
+        if not near:
+            return []
+        last = near[-1]
+        if last.kind == "party":
+            return [(last.targets[0], "party")]
+        kind, role = roles.get(last.start, ("role", last.targets[0]))
+        party = role if kind == "party" else self.generic_party(role, last.start, place, side)
+        return [(party, "generic")] if party else []
 
     def recent_holders(self, offset: int, window: int = 600) -> list[tuple[str, str]]:
         """Who took something in the last few sentences: the agent of "the capture of P" with no "by"."""
