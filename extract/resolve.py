@@ -22,7 +22,8 @@ from geodata.gazetteer import Gazetteer, Place
 DESCRIPTION = re.compile(
     r"\b(?P<head>border\s+crossings?|crossings?(?:\s+points?)?|border\s+posts?|posts?|border\s+points?|border\s+gates?|gates?"
     r"|checkpoints?|frontier\s+(?:posts?|gates?|points?)|terminal|portal|complex|border\s+towns?|frontier\s+towns?|towns?"
-    r"|border\s+areas?|border)\b")
+    r"|border\s+areas?|border|provinces?|governorates?)\b")
+_PROVINCE_HEADS = ("province", "governorate")
 _DEFINITE = re.compile(r"^\s*(?:the|this|that|its|their)\b")
 _INDEFINITE = re.compile(r"^\s*(?:an?|one|another|the\s+(?:only|last|sole|third|second|first|main|key|strategic|vital)\b)")
 _PLURAL_WINDOW = 400  # characters before "the crossings" in which the crossings it means were named
@@ -148,6 +149,9 @@ class ReportContext:
                     if all(c in place.countries for c in countries) and (side is None or side in place.countries)]
         if description.group("head").endswith("s") and not description.group("head").endswith("ss"):
             return []  # "a string of towns", "border crossings with Turkey": no one place
+        if description.group("head").startswith(_PROVINCE_HEADS):
+            # "have since held the province": the province named last; "a province" is none
+            return self._recent(slot.head[0], kinds=("province",)) if _DEFINITE.match(phrase) else []
         if _INDEFINITE.match(phrase) or (countries and not _DEFINITE.match(phrase)):
             found = self._described(slot.phrase[0], countries)
         else:
