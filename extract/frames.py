@@ -24,7 +24,7 @@ from extract.dates import NUMBER_WORDS
 
 _CLAUSAL = {"acl", "relcl", "advcl", "appos", "ccomp", "parataxis", "conj", "cc", "punct"}
 _RELATIVE = {"which", "that", "who", "whom"}
-_HOLDING_VERBS = {"hold", "control", "run", "man", "administer", "keep", "retain", "maintain"}
+_HOLDING_VERBS = {"hold", "control", "run", "man", "manage", "administer", "keep", "retain", "maintain"}
 _DIRECTIONS = {"north", "south", "east", "west", "northeast", "northwest", "southeast", "southwest", "north-east",
                "north-west", "south-east", "south-west"}
 _ACHIEVED = {"manage", "succeed", "help", "go", "come"}  # "managed to take P" took it

@@ -220,6 +220,11 @@ class ReportContext:
             between = self.gazetteer.crossings_between(countries[0], countries[1])
             if len(between) == 1:
                 return [Resolved(between[0], None, True, None)]
+        if not fitting and len(countries) == 1:
+            # "a border crossing with Israel": the gazetteer's only crossing on that country's borders
+            on_border = self.gazetteer.crossings_of(countries[0])
+            if len(on_border) == 1:
+                return [Resolved(on_border[0], None, True, None)]
         return []
 
     # -- parties -------------------------------------------------------------------------------
