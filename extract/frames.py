@@ -459,6 +459,16 @@ def _assign_domains(doc, found: list[Event], offset: int) -> None:
         by_governor.setdefault(governor[token.i], []).append(_span(token, offset))
     for event in found:
         trigger = doc[event.trigger_index]
+        if event.frame.voice == "participle" and trigger.head.dep_ in ("dobj", "pobj", "nsubjpass") \
+                and trigger.head.head.i in triggers and trigger.head.head.i != trigger.i:
+            # "overran the post still held by the army on Thursday": the parser hangs the day on
+            # the participle; a standing holding has no day of its own, the verb governing it does
+            own = _span(trigger, offset)
+            by_governor.setdefault(trigger.head.head.i, []).extend(
+                span for span in by_governor.pop(trigger.i, []) if span != own)
+            by_governor[trigger.i] = [own]
+    for event in found:
+        trigger = doc[event.trigger_index]
         event.domain = list(by_governor.get(trigger.i, []))
         # Verbs coordinated with it only: the date of the verb reporting it ("said on Monday that
         # militants have seized P") is when it was said, not when it happened.

@@ -109,6 +109,17 @@ class IndexedAttributeRules:
 _INITIALS_IS = re.compile(r"\bIS\b")
 
 
+def parse_sentences(nlp, sentences):
+    """Parse each text as one sentence: one tree per sentence, so a name the parser stumbles on
+    ("entered Albu Kamal") cannot split a sentence in two and cut a verb from its object."""
+    def one_sentence(text: str):
+        doc = nlp.make_doc(for_parsing(text))
+        for token in doc[1:]:
+            token.is_sent_start = False
+        return doc
+    return nlp.pipe(one_sentence(text) for text in sentences)
+
+
 def for_parsing(sentence: str) -> str:
     """The sentence as the parser should read it (same length, so spans index the report)."""
     letters = [c for c in sentence if c.isalpha()]

@@ -13,7 +13,7 @@ from functools import lru_cache, partial
 from extract import control, frames
 from extract.dates import find_dates
 from extract.mentions import Mention, MentionMatcher
-from extract.parser import for_parsing, load_parser
+from extract.parser import load_parser, parse_sentences
 from extract.resolve import DESCRIPTION, ReportContext, Resolved
 from extract.sentences import split_sentences
 from geodata.claims import Claim
@@ -134,7 +134,7 @@ class Extractor:
         covered = [c.span for c in claims]
         dateline = _DATELINE.match(text)  # "GAZIANTEP, Turkey, April 8 -": when it was filed, not what happened
         dateline_end = context.dateline_end = dateline.end() if dateline else 0
-        for (s_start, s_end), doc in zip(candidates, parser.pipe(for_parsing(text[s:e]) for s, e in candidates)):
+        for (s_start, s_end), doc in zip(candidates, parse_sentences(parser, (text[s:e] for s, e in candidates))):
             context.topic = next((t for t in topics if t[0] <= s_start < t[1]), None)
             context.sentence = (s_start, s_end)
             dates = [d for d in find_dates(folded, report.report_date, s_start, s_end)

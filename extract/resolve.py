@@ -41,6 +41,7 @@ _FORCES = re.compile(r"\b(?:forces|troops|army|armed\s+forces|soldiers|military|
                      r"|(?:defen[cs]e\s+)?ministry|operations\s+command|command|government)\b")
 # What parties are called when the text only says what kind of party they are, by the role in
 # geodata/data/generic_terms.csv.
+_NOT_REBELS = {"isil", "sdf"}  # what reports call jihadists and Kurdish forces, never "the rebels"
 _ARMED = {"armed-group", "rebel", "militant"}  # "militants", "jihadists": not the rebels when a report names both
 
 
@@ -298,7 +299,7 @@ class ReportContext:
             groups = [(o, p) for o, p in self.named_parties
                       if self.gazetteer.parties[p].kind in ("armed-group", "other")]
             if role == "rebel" and "SY" in ((side,) if side else place.countries):
-                rebels = [(o, p) for o, p in groups if p != "isil"]
+                rebels = [(o, p) for o, p in groups if p not in _NOT_REBELS]
                 if not rebels or all(p == "isil" for _, p in groups):
                     return "syrian-opposition" if "syrian-opposition" in self.gazetteer.parties else None
                 groups = rebels
