@@ -113,11 +113,16 @@ _TURKISH_BACKED = re.compile(r"turk\w*[- ](?:backed|led|supported|allied)|pro-an
 _PAIR = {"turkey": "syrian-opposition", "syrian-opposition": "turkey"}
 
 
-def _place_id(name: str, gazetteer, aliases: dict) -> str | None:
-    """A gold place written as an id, a name or any side name or alias of a place."""
+def _place_id(name: str, gazetteer, aliases: dict, kind: str | None = None) -> str | None:
+    """A gold place written as an id, a name or any side name or alias of a place, of the gold's
+    kind where it gives one ("Quneitra", kind crossing, is the crossing, not the governorate)."""
     if name in gazetteer.places:
         return name
     ids = {place_id for key in alias_keys(name) for place_id, _ in aliases.get(key, ())}
+    if kind and not any(gazetteer.places[i].kind == kind for i in ids) and kind == "crossing":
+        ids |= {place_id for key in alias_keys(f"{name} crossing") for place_id, _ in aliases.get(key, ())}
+    if kind and any(gazetteer.places[i].kind == kind for i in ids):
+        ids = {i for i in ids if gazetteer.places[i].kind == kind}
     return ids.pop() if len(ids) == 1 else None
 
 
@@ -149,7 +154,7 @@ def evaluate(records: list[dict], extractor: Extractor) -> Evaluation:
                 found.setdefault((c.place_id, scored(c.party)), effective.isoformat() if effective else None)
         gold, optional = {}, set()
         for g in record.get("gold", []):
-            place_id = _place_id(g["place"], gazetteer, aliases)
+            place_id = _place_id(g["place"], gazetteer, aliases, g.get("kind"))
             if place_id is None:
                 result.outside_gazetteer.append(g["place"])
                 continue
