@@ -59,10 +59,12 @@ class _AtOffset:
 
 
 _SEGMENT_END = re.compile(r"[;.(]|,\s|\s(?:but|although|though|and\s+(?:closed|shut))\b")
-_HOLDER_LEAD = re.compile(r"\s*(?:(?:the|held\s+by|controlled\s+by|run\s+by|in\s+the\s+hands\s+of|still|now|mostly)\s+)*")
+_HOLDER_LEAD = re.compile(r"\s*(?:(?:the|held\s+by|controlled\s+by|run\s+by|in\s+the\s+hands\s+of|still|now|mostly|both|in"
+                          r"|(?P<taken>(?:overrun|taken(?:\s+over)?|seized|captured|retaken|recaptured|liberated|cleared)\s+by))\s+)*")
 _SINCE_OR_TAKEN = re.compile(r"\b(?:since|seized|taken|captured|retaken|recaptured|fell)\s+(?:on\s+|in\s+)?$")
 _ROUNDUP_FRAME = frames.Frame("roundup-line", "hold", "any", (), (), (), True)
-_ROUNDUP_LINE = re.compile(r"(?m)^[ \t]*(?:[-*\u2022\u2013]\s*)?(?P<name>[^:\n]{2,60}):[^\n]*")
+_ROUNDUP_SENTENCE = re.compile(r"[ \t]*(?:[-*\u2022\u2013]\s*)?(?P<name>[^:\n.]{2,60}):")
+_ROUNDUP_LINE = re.compile(r"(?m)^[ \t]*(?:[-*\u2022\u2013]\s*)?(?P<name>(?:[^:\n.!?]|\.(?=\S)){2,60}):[^\n]*")  # a name, not a sentence
 
 
 @dataclass
@@ -75,6 +77,7 @@ class _Resolved:
 
 # "GAZIANTEP, Turkey, April 8 -", "AMMAN, Jordan--A group", "BEIRUT—The group"
 _DATELINE = re.compile(r"\s*(?:[A-Z][A-Za-z .'’-]{1,40},[^.\n]{0,60}?\s[-–—]{1,2}\s"
+                       r"|[A-ZÀ-Þ][A-ZÀ-Þ .'’-]{1,40}\s\([^()\n]{1,60}\)\s*[-–—]{1,2}\s"  # "KOBANÊ (Roj Media) -"
                        r"|[A-Z][A-Z .'’-]{1,40}(?:,[^.\n]{0,60}?)?(?:--|—))")
 _TAKING = ("take", "expel", "nominal")  # frame classes whose agent becomes the holder
 
@@ -118,9 +121,9 @@ class Extractor:
 
     def _candidates(self, text: str, folded: str, mentions: list[Mention]):
         """(roundup lines, sentences worth parsing, all sentences) of one report."""
-        topics = self._topics(text, mentions)
-        place_starts = [m.start for m in mentions if m.kind == "place"]
         sentences = split_sentences(text)
+        topics = self._topics(text, mentions, sentences)
+        place_starts = [m.start for m in mentions if m.kind == "place"]
         return topics, [(s, e) for s, e in sentences if self._worth_parsing(folded, place_starts, topics, s, e)], sentences
 
     # -- the parse path ----------------------------------------------------------------------
@@ -134,6 +137,8 @@ class Extractor:
         covered = [c.span for c in claims]
         dateline = _DATELINE.match(text)  # "GAZIANTEP, Turkey, April 8 -": when it was filed, not what happened
         dateline_end = context.dateline_end = dateline.end() if dateline else 0
+        # The dateline is not part of the first sentence's grammar: the parse starts after it
+        candidates = [(max(s, dateline_end), e) for s, e in candidates if e > dateline_end]
         for (s_start, s_end), doc in zip(candidates, parse_sentences(parser, (text[s:e] for s, e in candidates))):
             context.topic = next((t for t in topics if t[0] <= s_start < t[1]), None)
             context.sentence = (s_start, s_end)
@@ -232,15 +237,24 @@ class Extractor:
             return True
         return DESCRIPTION.search(folded, start, end) is not None
 
-    def _topics(self, text: str, mentions: list[Mention]) -> list[tuple]:
-        """Roundup lines ("- Kasab: in Latakia province. Under regime control ..."): (start, end, place)."""
+    def _topics(self, text: str, mentions: list[Mention], sentences) -> list[tuple]:
+        """Roundup lines ("- Kasab: in Latakia province. Under regime control ..."): (start, end, place).
+        A roundup run into one paragraph counts too: a sentence that opens with a place and a colon
+        ("Bab al-Hawa (Cilvegozu): overrun by ...")."""
         topics = []
-        for line in _ROUNDUP_LINE.finditer(text):  # the text, not the folded text: folding joins lines
-            named = [m for m in mentions if m.kind == "place" and line.start("name") <= m.start < line.end("name")
+        lines = [(line.start(), line.end(), line.start("name"), line.end("name"), False)
+                 for line in _ROUNDUP_LINE.finditer(text)]  # the text, not the folded text: folding joins lines
+        for start, end in sentences:
+            opening = _ROUNDUP_SENTENCE.match(text, start, end)
+            if opening and not any(a <= start < b for a, b, *_ in lines):
+                lines.append((start, end, opening.start("name"), opening.end("name"), True))
+        for start, end, name_start, name_end, in_paragraph in sorted(lines):
+            named = [m for m in mentions if m.kind == "place" and name_start <= m.start < name_end
                      and len({t[0] for t in m.targets}) == 1]
-            if named:
+            if named and (not in_paragraph or (named[0].start == name_start
+                                               and _only_names(text, name_start, name_end, named))):
                 place_id, side = named[0].targets[0]
-                topics.append((line.start(), line.end(), Resolved(self.gazetteer.places[place_id], side, False)))
+                topics.append((start, end, Resolved(self.gazetteer.places[place_id], side, False)))
         return topics
 
     def _roundup_claims(self, topic, context: ReportContext, report: _Report) -> list[Claim]:
@@ -251,17 +265,26 @@ class Extractor:
         segment_end = min([m.start() for m in _SEGMENT_END.finditer(folded, colon, end)] + [end])
         holder = next((m for m in context.mentions if colon <= m.start < segment_end
                        and m.kind in ("party", "generic", "country")), None)
-        if holder is None or holder.kind == "country" or not _HOLDER_LEAD.fullmatch(folded, colon, holder.start):
+        lead = _HOLDER_LEAD.fullmatch(folded, colon, holder.start) if holder is not None else None
+        if holder is None or holder.kind == "country" or lead is None:
             return []
         phrase = frames.Slot((holder.start, holder.end), (colon, segment_end), ((colon, segment_end),), "")
-        holders = context.parties(phrase, resolved.place, resolved.side, {})
         dates = [d for d in find_dates(folded, report.report_date, start, end)
-                 if d.value is not None and _SINCE_OR_TAKEN.search(folded, max(start, d.start - 16), d.start)]
+                 if d.value is not None and (_SINCE_OR_TAKEN.search(folded, max(start, d.start - 16), d.start)
+                                             or (lead.group("taken") and colon <= d.start < segment_end))]
         event_date, precision = (dates[0].value, dates[0].precision) if dates else (None, None)
         event = frames.Event(_ROUNDUP_FRAME, (colon, colon), [], [])
         line = (start, end)
-        return [self._claim(report, resolved, party, how, event, event_date, precision, line)
-                for party, how in holders if party != "unknown"]
+        # "Tell Abyad (Akcakale) and Ras al-Ayn (Ceylanpinar): both still in government hands"
+        named = [m for m in context.mentions if start <= m.start < colon and m.kind == "place"
+                 and len({t[0] for t in m.targets}) == 1 and not _in_brackets(report.text, start, m.start)]
+        places = [resolved]
+        if len(named) > 1 and _only_names(report.text, start, colon - 1, named):
+            places = [Resolved(self.gazetteer.places[m.targets[0][0]], m.targets[0][1], False) for m in named]
+            places = [p for i, p in enumerate(places) if p.place.id not in {q.place.id for q in places[:i]}]
+        return [self._claim(report, place, party, how, event, event_date, precision, line)
+                for place in places for party, how in context.parties(phrase, place.place, place.side, {})
+                if party != "unknown"]
 
     def _roles(self, folded: str, mentions: list[Mention], start: int, end: int) -> dict[int, tuple[str, str]]:
         """Generic mentions of this sentence that stand for a named party: "we" in a quotation, "his men"."""
@@ -658,6 +681,25 @@ _STILL_HELD = frames.Frame("expel-attempt", "hold", "active", (), (), (), True)
 def _still_held(event):
     """"tried to drive the militants out of P": the militants hold P as the report is written."""
     return replace(event, frame=_STILL_HELD, agents=event.expelled, asserted=True, why_not="", since=None)
+
+
+_NAME_FILLER = re.compile(r"(?:[\s,&/-]|\b(?:and|the|border|crossings?|gates?|posts?|north|south|east|west|of|near|in)\b"
+                          r"|\b[A-Z][\w'’-]*)*")
+
+
+def _only_names(text: str, start: int, end: int, named) -> bool:
+    """Whether a roundup sentence's opening is only names: "Tell Abyad (Akcakale) and Ras al-Ayn",
+    "Bab al-Salama, north of Azaz" -- not "Al-Qaim and Rabia have changed hands"."""
+    chars = list(text[start:end])
+    for m in named:
+        chars[m.start - start:m.end - start] = " " * (m.end - m.start)
+    rest = re.sub(r"\([^()]*\)", " ", "".join(chars))
+    return _NAME_FILLER.fullmatch(rest) is not None
+
+
+def _in_brackets(text: str, start: int, offset: int) -> bool:
+    """Whether an offset lies inside parentheses opened after start ("Qaim (Anbar)": Anbar locates Qaim)."""
+    return text.count("(", start, offset) > text.count(")", start, offset)
 
 
 def _since_dates(event, dates) -> list:
