@@ -10,7 +10,7 @@ from conftest import DATA
 from extract.evaluate import evaluate, load_corpus
 
 # The floor we hold ourselves to on our own corpus (docs/accuracy.md has the current figures).
-MIN_F1 = 0.87  # 0.96 under the word-order rules alone; docs/accuracy.md says why it fell
+MIN_F1 = 0.89  # 0.96 under the word-order rules alone; docs/accuracy.md says why it fell
 
 
 def test_corpus_f1(extractor):
