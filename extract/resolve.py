@@ -41,6 +41,7 @@ _FORCES = re.compile(r"\b(?:forces|troops|army|armed\s+forces|soldiers|military|
                      r"|(?:defen[cs]e\s+)?ministry|operations\s+command|command|government)\b")
 # What parties are called when the text only says what kind of party they are, by the role in
 # geodata/data/generic_terms.csv.
+_TURKISH_BACKER = re.compile(r"\b(?:backed|supported|armed|trained)\s+by\s+(?:the\s+)?(?:turkey|ankara|turkish)\b")
 _NOT_REBELS = {"isil", "sdf"}  # what reports call jihadists and Kurdish forces, never "the rebels"
 _ARMED = {"armed-group", "rebel", "militant"}  # "militants", "jihadists": not the rebels when a report names both
 
@@ -118,8 +119,14 @@ class ReportContext:
             named = [m for a, b in slot.naming for m in self._mentions_between(a, b)
                      if m.kind == "place" and len({t[0] for t in m.targets}) == 1]
             if named:
+                # "three governorates - Erbil, Sulaymaniyah and Dohuk": a plural head names them all
+                plural = self.folded[slot.head[1] - 1] == "s" and slot.lemma != self.folded[slot.head[0]:slot.head[1]]
+                listed = named[:1]
+                while plural and len(listed) < len(named) and _LIST_GAP.fullmatch(
+                        self.folded, listed[-1].end, named[len(listed)].start):
+                    listed.append(named[len(listed)])
                 return [Resolved(self.gazetteer.places[m.targets[0][0]], m.targets[0][1] or side_of(m.start), False,
-                                 span=(m.start, m.end)) for m in named[:1]]
+                                 span=(m.start, m.end)) for m in listed]
         phrase = self.folded[slot.phrase[0]:slot.phrase[1]]
         if self._names_unknown_place(slot):
             return []  # "the Trebil crossing" with Trebil not in the gazetteer: not some other crossing
@@ -255,6 +262,9 @@ class ReportContext:
         kind, role = roles.get(generic[0].start, ("role", generic[0].targets[0]))
         if kind == "party":
             return [(role, "party")]
+        if role.removeprefix("adj-") in _ARMED and _TURKISH_BACKER.search(self.folded, *slot.phrase) \
+                and "turkey" in self.gazetteer.parties:
+            return [("turkey", "generic")]  # "rebel factions backed by Ankara" are Turkish-backed forces
         if side is None:
             # "Kurdish fighters in Syria", "Syrian Kurdish forces": the agent says which side it is on
             start = max(slot.phrase[0], self.dateline_end)
