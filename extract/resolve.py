@@ -41,7 +41,7 @@ _FORCES = re.compile(r"\b(?:forces|troops|army|armed\s+forces|soldiers|military|
                      r"|(?:defen[cs]e\s+)?ministry|operations\s+command|command|government)\b")
 # What parties are called when the text only says what kind of party they are, by the role in
 # geodata/data/generic_terms.csv.
-_TURKISH_BACKER = re.compile(r"\b(?:backed|supported|armed|trained)\s+by\s+(?:the\s+)?(?:turkey|ankara|turkish)\b")
+_TURKISH_BACKER = re.compile(r"\b(?:backed|supported|armed|trained)\s+by\s+(?:turkey|ankara)\b")  # not "by Turkish artillery"
 _NOT_REBELS = {"isil", "sdf"}  # what reports call jihadists and Kurdish forces, never "the rebels"
 _ARMED = {"armed-group", "rebel", "militant"}  # "militants", "jihadists": not the rebels when a report names both
 
