@@ -359,6 +359,11 @@ def events(doc, offset: int = 0) -> list[Event]:
                 patients = _with_conjuncts(_misplaced_of(token, token))  # "the capture overnight Thursday of P"
             if not patients and frame.voice == "active" and klass in ("take", "hold"):
                 patients = _with_conjuncts(_object_taken_for_subject(token))
+            if patients and frame.voice == "active":
+                # "captured the posts of al-Waleed, on the Syrian frontier, and Turaibil": the parser
+                # hangs the second object on the verb as a conjunct; a bare noun there is an object
+                patients += [c for c in token.children if c.dep_ == "conj" and c.pos_ in ("PROPN", "NOUN")
+                             and not any(g.dep_ in ("nsubj", "nsubjpass", "dobj") for g in c.children)]
             patients = [_for_relative(p, token) for p in patients if not _is_clause(p)
                         and cues.get(p.lemma_.lower()) != "partial"]
             agents = [_for_relative(a, token) for a in _with_conjuncts(_first(token, frame.agent)) if not _is_clause(a)]

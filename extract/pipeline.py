@@ -78,6 +78,8 @@ class _Resolved:
 # "GAZIANTEP, Turkey, April 8 -", "AMMAN, Jordan--A group", "BEIRUT—The group"
 _DATELINE = re.compile(r"\s*(?:[A-Z][A-Za-z .'’-]{1,40},[^.\n]{0,60}?\s[-–—]{1,2}\s"
                        r"|[A-ZÀ-Þ][A-ZÀ-Þ .'’-]{1,40}\s\([^()\n]{1,60}\)\s*[-–—]{1,2}\s"  # "KOBANÊ (Roj Media) -"
+                       r"|[A-Z]{3}[A-Z .'’-]{0,37},\s+(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?\s+\d{1,2}"
+                       r"(?:,\s+\d{4})?\s"  # "AMMAN, June 23 Sunni tribesmen ..." (a feed that dropped the dash)
                        r"|[A-Z][A-Z .'’-]{1,40}(?:,[^.\n]{0,60}?)?(?:--|—))")
 _TAKING = ("take", "expel", "nominal")  # frame classes whose agent becomes the holder
 
