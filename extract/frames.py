@@ -364,6 +364,8 @@ def events(doc, offset: int = 0) -> list[Event]:
                 # hangs the second object on the verb as a conjunct; a bare noun there is an object
                 patients += [c for c in token.children if c.dep_ == "conj" and c.pos_ in ("PROPN", "NOUN")
                              and not any(g.dep_ in ("nsubj", "nsubjpass", "dobj") for g in c.children)]
+            # "took control of five towns, including the border town of P": the members named
+            patients += _included(token, patients)
             patients = [_for_relative(p, token) for p in patients if not _is_clause(p)
                         and cues.get(p.lemma_.lower()) != "partial"]
             agents = [_for_relative(a, token) for a in _with_conjuncts(_first(token, frame.agent)) if not _is_clause(a)]
@@ -407,6 +409,18 @@ def _claimant(token, cues: dict, offset: int) -> Slot | None:
             return wide_slot(subjects[0], offset) if subjects else None
         current = head
     return None
+
+
+def _included(trigger, patients) -> list:
+    """The members an object lists with "including", hung on it or on a noun between it and the verb
+    ("took control of four towns, including P": the parser may hang "including" on "control")."""
+    found = []
+    for patient in patients:
+        node = patient
+        while node.i != trigger.i and node.head.i != node.i:
+            found += [t for t in _with_conjuncts(follow(node, ("prep:including", "pobj"))) if t not in found]
+            node = node.head
+    return found
 
 
 def _since(verb, offset: int) -> tuple[int, int] | None:

@@ -246,6 +246,8 @@ class ReportContext:
             chosen = head_named or named
             return [(m.targets[0], "party") for m in _coordinated(chosen, self.folded)]
         generic = [m for m in found if m.kind == "generic"]
+        if not found and slot.lemma in ("latter", "former"):
+            return self._ordinal_party(slot, place, side, roles)  # "fighting between IS and Kurdish fighters before the latter ..."
         if not generic and slot.lemma in _PARTY_PRONOUNS:
             # "ISIS still controls a third of the province. Its last position is P", "Syrian soldiers
             # are celebrating. They captured P a day earlier": the party named last
@@ -275,6 +277,20 @@ class ReportContext:
             side = said[0] if len(said) == 1 else None
         party = self.generic_party(role, generic[0].start, place, side)
         return [(party, "generic")] if party else [("unknown", "unknown")]
+
+    def _ordinal_party(self, slot: Slot, place: Place, side: str | None, roles) -> list[tuple[str, str]]:
+        """"the latter" / "the former": one of the last two parties named together ("A and B")."""
+        start = slot.phrase[0]
+        near = [m for m in self._mentions_between(start - _PRONOUN_WINDOW, start) if m.kind == "party" or (
+            m.kind == "generic" and m.targets[0] not in ("speaker", "possessive") and not m.targets[0].startswith("adj-"))]
+        if len(near) < 2 or not re.fullmatch(r"\s*(?:,|and|or)\s*", self.folded[near[-2].end:near[-1].start]):
+            return []
+        chosen = near[-1] if slot.lemma == "latter" else near[-2]
+        if chosen.kind == "party":
+            return [(chosen.targets[0], "party")]
+        kind, role = roles.get(chosen.start, ("role", chosen.targets[0]))
+        party = role if kind == "party" else self.generic_party(role, chosen.start, place, side)
+        return [(party, "generic")] if party else []
 
     def _pronoun_party(self, slot: Slot, place: Place, side: str | None, roles) -> list[tuple[str, str]]:
         """The party, or kind of party ("government soldiers"), named last before a pronoun."""
