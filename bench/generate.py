@@ -378,7 +378,7 @@ def claims_frame(n_claims: int, n_places: int = 2000, seed: int = 0, claims_per_
         "countries": "",
         "side_names": "",
         "party_label": pd.Series(parties).map(labels).to_numpy(dtype=object),
-        "party_country": "",
+        "party_countries": "",
     })
     frame["span_end"] = frame["span_start"] + 120
     return frame[FRAME_COLUMNS]

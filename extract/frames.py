@@ -266,6 +266,19 @@ def _for_relative(token, trigger=None):
     if token.dep_ == "attr" and (trigger is None or token.is_ancestor(trigger)):
         subjects = [c for c in token.head.children if c.dep_ == "nsubj"]
         return subjects[0] if subjects else token
+    if token.lower_ in ("its", "their") and token.dep_ == "poss":
+        # "YPG fighters, with allied FSA units, completed their capture of P": the subject of the
+        # verb governing the nominal, not the party named last
+        current = token.head
+        for _ in range(3):
+            if current.head.i == current.i:
+                break
+            current = current.head
+            if current.pos_ in ("VERB", "AUX"):
+                subjects = [c for c in current.children if c.dep_ == "nsubj" and c.pos_ != "PRON"
+                            and not c.is_ancestor(token)]  # "its last stronghold is P": not itself
+                return subjects[0] if subjects else token
+        return token
     if token.lower_ in ("it", "they") and token.dep_ == "nsubj":
         current = token.head
         while current.dep_ in ("ccomp", "conj") and current.head.i != current.i:

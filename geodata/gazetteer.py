@@ -67,6 +67,9 @@ class Party:
     kind: str
     aliases: tuple[str, ...] = ()
     parent: str = ""  # the broader party a finer one belongs to (Nusra Front -> Syrian opposition)
+    # where its forces stand: a claim about a whole crossing sets only these countries' sides
+    # (ISIL at Trebil holds the Iraqi side, not Jordan's); empty: anywhere
+    countries: tuple[str, ...] = ()
 
     @property
     def scored_as(self) -> str:
@@ -271,7 +274,7 @@ def load_gazetteer(extra: str | Path | None = None) -> Gazetteer:
             places[place.id] = place
     parties = {
         row["id"]: Party(row["id"], row["label"], row["colour"], row["kind"], _split(row["aliases"]),
-                          row.get("parent") or "")
+                          row.get("parent") or "", _split(row.get("countries") or ""))
         for _, row in _read_csv(_package_text("parties.csv"), "parties.csv")
     }
     countries = {

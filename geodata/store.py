@@ -110,7 +110,7 @@ FRAME_COLUMNS = [
     "claim_key", "report_id", "place_id", "side", "party", "status", "event_date", "event_precision",
     "evidence", "span_start", "span_end", "confidence", "extractor_version", "rule",
     "report_date", "source", "url", "superseded_by",
-    "place_name", "kind", "lat", "lon", "countries", "side_names", "party_label", "party_country",
+    "place_name", "kind", "lat", "lon", "countries", "side_names", "party_label", "party_countries",
 ]
 
 
@@ -655,11 +655,12 @@ def join_facts(frame: pd.DataFrame, gazetteer=None, stored: dict | None = None) 
             taken = np.where(missing, own, taken)
         out[column] = taken
     party_codes, party_ids = pd.factorize(out["party"])
-    home = {}
+    home = {}  # where a party's forces stand: the table's countries, else a state's own country
     for country in gazetteer.countries.values():
         for party in (country.government_party, country.kurdish_party):
             if party:
                 home.setdefault(party, country.iso2)
+    home |= {p.id: "|".join(p.countries) for p in gazetteer.parties.values() if p.countries}
     labels = np.asarray([gazetteer.parties[p].label if p in gazetteer.parties else p for p in party_ids],
                         dtype=object)
     countries_of = np.asarray([home.get(p, "") for p in party_ids], dtype=object)
@@ -669,10 +670,10 @@ def join_facts(frame: pd.DataFrame, gazetteer=None, stored: dict | None = None) 
         if own_labels is not None:  # a party the gazetteer does not know keeps the claim's own label
             unknown = ~np.isin(out["party"].to_numpy(dtype=object), list(gazetteer.parties))
             out.loc[unknown, "party_label"] = own_labels[unknown]
-        out["party_country"] = countries_of[party_codes]
+        out["party_countries"] = countries_of[party_codes]
     else:
         out["party_label"] = pd.Series(dtype=object)
-        out["party_country"] = pd.Series(dtype=object)
+        out["party_countries"] = pd.Series(dtype=object)
     extra = [c for c in out.columns if c not in FRAME_COLUMNS]
     return out[[c for c in FRAME_COLUMNS if c in out.columns] + extra]
 
@@ -740,10 +741,10 @@ def claims_to_frame(items: Iterable[Claim], gazetteer=None) -> pd.DataFrame:
              "place_name": c.place, "kind": c.kind, "lat": c.lat, "lon": c.lon, "party_label": c.party_label}
             for c in items]
     frame = pd.DataFrame(rows, columns=[c for c in FRAME_COLUMNS if c not in ("countries", "side_names",
-                                                                               "party_country")])
+                                                                               "party_countries")])
     if gazetteer is not None:
         return join_facts(frame, gazetteer)
-    frame["countries"], frame["side_names"], frame["party_country"] = "", "", ""
+    frame["countries"], frame["side_names"], frame["party_countries"] = "", "", ""
     return frame[FRAME_COLUMNS]
 
 

@@ -79,7 +79,7 @@ def _tracks(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     named: dict[str, set] = {}
     for place, side in zip(place_ids[sides != ""], sides[sides != ""]):
         named.setdefault(place, set()).add(side)
-    home = _column(frame, "party_country", default="")
+    home = _column(frame, "party_countries", default="")
     status = _column(frame, "status", default="controls")
     rules = _column(frame, "rule", default="")
     targets = np.empty(n, dtype=object)
@@ -88,10 +88,12 @@ def _tracks(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
         known = tuple(countries[row].split("|")) if countries[row] else tuple(sorted(named.get(place_ids[row], ())))
         if not known:
             continue
-        if status[row] == "controls" and home[row] in known and rules[row] != "correction":
-            # a state's own forces hold their own country's side; an analyst's correction without
-            # --side speaks for the whole crossing
-            known = (home[row],)
+        where = tuple(c for c in known if c in (home[row] or "").split("|"))
+        if status[row] == "controls" and where and rules[row] != "correction":
+            # a party holds the sides of the countries its forces stand in (a state its own; ISIL at
+            # Trebil the Iraqi side, not Jordan's); an analyst's correction without --side speaks for
+            # the whole crossing
+            known = where
         targets[row] = known
     counts = np.fromiter((len(t) for t in targets), dtype=np.int64, count=n)
     rows = np.repeat(np.arange(n), counts)

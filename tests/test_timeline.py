@@ -389,6 +389,17 @@ def test_sides_held_by_different_parties_make_a_split_crossing(gazetteer):
     assert (later["party"], later["split"], later["since"]) == ("isil", False, D("2018-01-09"))
 
 
+def test_a_whole_crossing_claim_sets_only_the_sides_where_the_party_stands(gazetteer):
+    """ISIL taking Trebil holds the Iraqi side, not Jordan's; Nusra taking Nasib the Syrian side."""
+    trebil = as_of(sided(gazetteer, make_claim("trebil", "isil", event_date="2014-06-22"))).iloc[0]
+    assert sides_of(trebil) == {"IQ": ("isil", D("2014-06-22")), "JO": (None, None)}
+    nasib = as_of(sided(gazetteer, make_claim("nasib", "nusra", event_date="2015-04-01"))).iloc[0]
+    assert sides_of(nasib) == {"SY": ("nusra", D("2015-04-01")), "JO": (None, None)}
+    # a party the table places nowhere ("other") still speaks for every side
+    tribes = as_of(sided(gazetteer, make_claim("trebil", "other", event_date="2014-06-22"))).iloc[0]
+    assert sides_of(tribes) == {"IQ": ("other", D("2014-06-22")), "JO": ("other", D("2014-06-22"))}
+
+
 def test_a_side_with_no_report_yet_is_listed_without_a_holder(gazetteer):
     row = as_of(sided(gazetteer, make_claim("rabia", "sdf", side="SY", event_date="2016-05-01"))).iloc[0]
     assert sides_of(row) == {"IQ": (None, None), "SY": ("sdf", D("2016-05-01"))}
