@@ -61,6 +61,9 @@ class _AtOffset:
 _SEGMENT_END = re.compile(r"[;.(]|,\s|\s(?:but|although|though|and\s+(?:closed|shut))\b")
 _HOLDER_LEAD = re.compile(r"\s*(?:(?:the|held\s+by|controlled\s+by|run\s+by|in\s+the\s+hands\s+of|still|now|mostly|both|in"
                           r"|(?P<taken>(?:overrun|taken(?:\s+over)?|seized|captured|retaken|recaptured|liberated|cleared)\s+by))\s+)*")
+# "cleared the highway from Baghdad to Amman": the ends of a route are not what was taken or held
+_ROUTE_BEFORE = re.compile(r"\b(?:highway|road|route|motorway|railway|pipeline)s?\s+(?:linking|between|from|to)"
+                           r"\s+(?:[\w'-]+\s+){0,4}?(?:(?:and|to)\s+)?$")
 _SINCE_OR_TAKEN = re.compile(r"\b(?:since|seized|taken|captured|retaken|recaptured|fell)\s+(?:on\s+|in\s+)?$")
 _ROUNDUP_FRAME = frames.Frame("roundup-line", "hold", "any", (), (), (), True)
 _ROUNDUP_SENTENCE = re.compile(r"[ \t]*(?:[-*\u2022\u2013]\s*)?(?P<name>[^:\n.]{2,60}):")
@@ -358,7 +361,8 @@ class Extractor:
                 continue
             if m.kind == "place":
                 targets = self._disambiguate(m, folded)
-                if targets and not self._city_not_province(targets, folded, m):
+                if targets and not self._city_not_province(targets, folded, m) \
+                        and not _ROUTE_BEFORE.search(folded, max(start, m.start - 48), m.start):
                     items.append(control.Item("place", m.start, m.end, targets))
             elif m.kind == "generic" and m.targets[0].startswith("adj-"):
                 # "Kurdish", "government": holders only inside "in Kurdish hands", "government-held"
