@@ -64,6 +64,7 @@ _HOLDER_LEAD = re.compile(r"\s*(?:(?:the|held\s+by|controlled\s+by|run\s+by|in\s
 # "cleared the highway from Baghdad to Amman": the ends of a route are not what was taken or held
 _ROUTE_BEFORE = re.compile(r"\b(?:highway|road|route|motorway|railway|pipeline)s?\s+(?:linking|between|from|to)"
                            r"\s+(?:[\w'-]+\s+){0,4}?(?:(?:and|to)\s+)?$")
+_ROUTE_AFTER = re.compile(r"(?:\s*[-–—/]\s*[\w'-]+)?\s+(?:highway|road|route|motorway|railway|pipeline)\b")  # "the Baghdad–Amman highway"
 _SINCE_OR_TAKEN = re.compile(r"\b(?:since|seized|taken|captured|retaken|recaptured|fell)\s+(?:on\s+|in\s+)?$")
 _ROUNDUP_FRAME = frames.Frame("roundup-line", "hold", "any", (), (), (), True)
 _ROUNDUP_SENTENCE = re.compile(r"[ \t]*(?:[-*\u2022\u2013]\s*)?(?P<name>[^:\n.]{2,60}):")
@@ -362,7 +363,8 @@ class Extractor:
             if m.kind == "place":
                 targets = self._disambiguate(m, folded)
                 if targets and not self._city_not_province(targets, folded, m) \
-                        and not _ROUTE_BEFORE.search(folded, max(start, m.start - 48), m.start):
+                        and not _ROUTE_BEFORE.search(folded, max(start, m.start - 48), m.start) \
+                        and not _ROUTE_AFTER.match(folded, m.end):
                     items.append(control.Item("place", m.start, m.end, targets))
             elif m.kind == "generic" and m.targets[0].startswith("adj-"):
                 # "Kurdish", "government": holders only inside "in Kurdish hands", "government-held"
