@@ -47,8 +47,11 @@ class CleanText:
 
 
 def _is_prose(line: str) -> bool:
-    """A line of running text: it ends a sentence, or it is long and mostly lower-case words (a
-    paragraph cut off mid-sentence, unlike a headline or a menu)."""
+    """A line of running text.
+
+    It ends a sentence, or it is long and mostly lower-case words (a paragraph cut off mid-sentence,
+    unlike a headline or a menu).
+    """
     if len(line) < 40 or _TIMESTAMPED.search(line):
         return False
     if _SENTENCE_END.search(line):

@@ -41,7 +41,8 @@ DATE_PATTERN = re.compile(
       | (?P<yesterday>yesterday|last\ night|the\ previous\ day|the\ day\ before)
       | (?P<today>today|this\ morning|this\ afternoon|this\ evening|tonight|earlier\ today)
       | (?P<ago>(?:one|two|three|four|five|six|\d)\s+days\s+ago)
-      | (?P<later>(?:a|one|two|three|four|five|six|\d)\s+days?\s+(?:later|afterwards?|earlier)|the\ (?:next|following)\ day)
+      | (?P<later>(?:a|one|two|three|four|five|six|\d)\s+days?\s+(?:later|afterwards?|earlier)
+                 |the\ (?:next|following)\ day)
       | (?P<vague>last\ week|last\ month|earlier\ this\ (?:week|month|year)|this\ week|last\ year
                  |recent\ days|recent\ weeks)
     )\b""",

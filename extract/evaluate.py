@@ -114,8 +114,10 @@ _PAIR = {"turkey": "syrian-opposition", "syrian-opposition": "turkey"}
 
 
 def _place_id(name: str, gazetteer, aliases: dict, kind: str | None = None) -> str | None:
-    """A gold place written as an id, a name or any side name or alias of a place, of the gold's
-    kind where it gives one ("Quneitra", kind crossing, is the crossing, not the governorate)."""
+    """A gold place written as an id, a name or any side name or alias of a place.
+
+    Of the gold's kind where it gives one ("Quneitra", kind crossing, is the crossing, not the governorate).
+    """
     if name in gazetteer.places:
         return name
     ids = {place_id for key in alias_keys(name) for place_id, _ in aliases.get(key, ())}

@@ -397,7 +397,8 @@ def events(doc, offset: int = 0) -> list[Event]:
                                [slot(p, offset) for p in patients], not why, why, inherited_agent=inherited,
                                trigger_index=token.i, since=_since(token, offset),
                                claimant=_claimant(token, cues, offset),
-                               expelled=[wide_slot(o, offset) for o in follow(token, ("dobj",))] if klass == "expel" else []))
+                               expelled=[wide_slot(o, offset) for o in follow(token, ("dobj",))]
+                               if klass == "expel" else []))
             break
     _assign_domains(doc, found, offset)
     return found
@@ -425,8 +426,11 @@ def _claimant(token, cues: dict, offset: int) -> Slot | None:
 
 
 def _included(trigger, patients) -> list:
-    """The members an object lists with "including", hung on it or on a noun between it and the verb
-    ("took control of four towns, including P": the parser may hang "including" on "control")."""
+    """The members an object lists with "including".
+
+    Hung on it or on a noun between it and the verb ("took control of four towns, including P": the
+    parser may hang "including" on "control").
+    """
     found = []
     for patient in patients:
         node = patient

@@ -110,8 +110,11 @@ _INITIALS_IS = re.compile(r"\bIS\b")
 
 
 def parse_sentences(nlp, sentences):
-    """Parse each text as one sentence: one tree per sentence, so a name the parser stumbles on
-    ("entered Albu Kamal") cannot split a sentence in two and cut a verb from its object."""
+    """Parse each text as one sentence.
+
+    One tree per sentence, so a name the parser stumbles on ("entered Albu Kamal") cannot split a
+    sentence in two and cut a verb from its object.
+    """
     def one_sentence(text: str):
         doc = nlp.make_doc(for_parsing(text))
         for token in doc[1:]:

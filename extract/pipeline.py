@@ -59,16 +59,19 @@ class _AtOffset:
 
 
 _SEGMENT_END = re.compile(r"[;.(]|,\s|\s(?:but|although|though|and\s+(?:closed|shut))\b")
-_HOLDER_LEAD = re.compile(r"\s*(?:(?:the|held\s+by|controlled\s+by|run\s+by|in\s+the\s+hands\s+of|still|now|mostly|both|in"
+_HOLDER_LEAD = re.compile(r"\s*(?:(?:the|held\s+by|controlled\s+by|run\s+by|in\s+the\s+hands\s+of|still|now|mostly"
+                          r"|both|in"
                           r"|(?P<taken>(?:overrun|taken(?:\s+over)?|seized|captured|retaken|recaptured|liberated|cleared)\s+by))\s+)*")
 # "cleared the highway from Baghdad to Amman": the ends of a route are not what was taken or held
 _ROUTE_BEFORE = re.compile(r"\b(?:highway|road|route|motorway|railway|pipeline)s?\s+(?:linking|between|from|to)"
                            r"\s+(?:[\w'-]+\s+){0,4}?(?:(?:and|to)\s+)?$")
-_ROUTE_AFTER = re.compile(r"(?:\s*[-–—/]\s*[\w'-]+)?\s+(?:highway|road|route|motorway|railway|pipeline)\b")  # "the Baghdad–Amman highway"
+# "the Baghdad–Amman highway": a route's name
+_ROUTE_AFTER = re.compile(r"(?:\s*[-–—/]\s*[\w'-]+)?\s+(?:highway|road|route|motorway|railway|pipeline)\b")
 _SINCE_OR_TAKEN = re.compile(r"\b(?:since|seized|taken|captured|retaken|recaptured|fell)\s+(?:on\s+|in\s+)?$")
 _ROUNDUP_FRAME = frames.Frame("roundup-line", "hold", "any", (), (), (), True)
 _ROUNDUP_SENTENCE = re.compile(r"[ \t]*(?:[-*\u2022\u2013]\s*)?(?P<name>[^:\n.]{2,60}):")
-_ROUNDUP_LINE = re.compile(r"(?m)^[ \t]*(?:[-*\u2022\u2013]\s*)?(?P<name>(?:[^:\n.!?]|\.(?=\S)){2,60}):[^\n]*")  # a name, not a sentence
+# a name, not a sentence, before the colon
+_ROUNDUP_LINE = re.compile(r"(?m)^[ \t]*(?:[-*\u2022\u2013]\s*)?(?P<name>(?:[^:\n.!?]|\.(?=\S)){2,60}):[^\n]*")
 
 
 @dataclass
@@ -82,7 +85,8 @@ class _Resolved:
 # "GAZIANTEP, Turkey, April 8 -", "AMMAN, Jordan--A group", "BEIRUT—The group"
 _DATELINE = re.compile(r"\s*(?:[A-Z][A-Za-z .'’-]{1,40},[^.\n]{0,60}?\s[-–—]{1,2}\s"
                        r"|[A-ZÀ-Þ][A-ZÀ-Þ .'’-]{1,40}\s\([^()\n]{1,60}\)\s*[-–—]{1,2}\s"  # "KOBANÊ (Roj Media) -"
-                       r"|[A-Z]{3}[A-Z .'’-]{0,37},\s+(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?\s+\d{1,2}"
+                       r"|[A-Z]{3}[A-Z .'’-]{0,37},\s+"
+                       r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?\s+\d{1,2}"
                        r"(?:,\s+\d{4})?\s"  # "AMMAN, June 23 Sunni tribesmen ..." (a feed that dropped the dash)
                        r"|[A-Z][A-Z .'’-]{1,40}(?:,[^.\n]{0,60}?)?(?:--|—))")
 _TAKING = ("take", "expel", "nominal")  # frame classes whose agent becomes the holder
@@ -130,7 +134,8 @@ class Extractor:
         sentences = split_sentences(text)
         topics = self._topics(text, mentions, sentences)
         place_starts = [m.start for m in mentions if m.kind == "place"]
-        return topics, [(s, e) for s, e in sentences if self._worth_parsing(folded, place_starts, topics, s, e)], sentences
+        worth = [(s, e) for s, e in sentences if self._worth_parsing(folded, place_starts, topics, s, e)]
+        return topics, worth, sentences
 
     # -- the parse path ----------------------------------------------------------------------
     def _frame_claims(self, report: _Report, parser) -> tuple[list[Claim], list[tuple[int, int]]]:
@@ -245,8 +250,10 @@ class Extractor:
 
     def _topics(self, text: str, mentions: list[Mention], sentences) -> list[tuple]:
         """Roundup lines ("- Kasab: in Latakia province. Under regime control ..."): (start, end, place).
+
         A roundup run into one paragraph counts too: a sentence that opens with a place and a colon
-        ("Bab al-Hawa (Cilvegozu): overrun by ...")."""
+        ("Bab al-Hawa (Cilvegozu): overrun by ...").
+        """
         topics = []
         lines = [(line.start(), line.end(), line.start("name"), line.end("name"), False)
                  for line in _ROUNDUP_LINE.finditer(text)]  # the text, not the folded text: folding joins lines
@@ -691,13 +698,17 @@ def _still_held(event):
     return replace(event, frame=_STILL_HELD, agents=event.expelled, asserted=True, why_not="", since=None)
 
 
-_NAME_FILLER = re.compile(r"(?:[\s,&/-]|\b(?:and|the|border|crossings?|gates?|posts?|north|south|east|west|of|near|in)\b"
+_NAME_FILLER = re.compile(r"(?:[\s,&/-]|\b(?:and|the|border|crossings?|gates?|posts?|north|south|east|west|of|near|in)"
+                          r"\b"
                           r"|\b[A-Z][\w'’-]*)*")
 
 
 def _only_names(text: str, start: int, end: int, named) -> bool:
-    """Whether a roundup sentence's opening is only names: "Tell Abyad (Akcakale) and Ras al-Ayn",
-    "Bab al-Salama, north of Azaz" -- not "Al-Qaim and Rabia have changed hands"."""
+    """Whether a roundup sentence's opening is only names.
+
+    "Tell Abyad (Akcakale) and Ras al-Ayn", "Bab al-Salama, north of Azaz" -- not "Al-Qaim and Rabia
+    have changed hands".
+    """
     chars = list(text[start:end])
     for m in named:
         chars[m.start - start:m.end - start] = " " * (m.end - m.start)

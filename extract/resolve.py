@@ -25,7 +25,8 @@ DESCRIPTION = re.compile(
     r"|border\s+areas?|border|provinces?|governorates?)\b")
 _PROVINCE_HEADS = ("province", "governorate")
 _DEFINITE = re.compile(r"^\s*(?:the|this|that|its|their)\b")
-_INDEFINITE = re.compile(r"^\s*(?:an?|one|another|the\s+(?:only|last|sole|third|second|first|main|key|strategic|vital)\b)")
+_INDEFINITE = re.compile(
+    r"^\s*(?:an?|one|another|the\s+(?:only|last|sole|third|second|first|main|key|strategic|vital)\b)")
 _PLURAL_WINDOW = 400  # characters before "the crossings" in which the crossings it means were named
 _PLURAL_DEFINITE = re.compile(r"^\s*(?:the|these|those|both|all)\b")
 _SIDE_PHRASE = re.compile(r"\b(?P<adj>\w+)\s+side\b")
@@ -41,7 +42,8 @@ _FORCES = re.compile(r"\b(?:forces|troops|army|armed\s+forces|soldiers|military|
                      r"|(?:defen[cs]e\s+)?ministry|operations\s+command|command|government)\b")
 # What parties are called when the text only says what kind of party they are, by the role in
 # geodata/data/generic_terms.csv.
-_TURKISH_BACKER = re.compile(r"\b(?:backed|supported|armed|trained)\s+by\s+(?:turkey|ankara)\b")  # not "by Turkish artillery"
+# "rebels backed by Ankara" are Turkish-backed forces; "backed by Turkish artillery" is support, not identity
+_TURKISH_BACKER = re.compile(r"\b(?:backed|supported|armed|trained)\s+by\s+(?:turkey|ankara)\b")
 _NOT_REBELS = {"isil", "sdf"}  # what reports call jihadists and Kurdish forces, never "the rebels"
 _ARMED = {"armed-group", "rebel", "militant"}  # "militants", "jihadists": not the rebels when a report names both
 
@@ -247,7 +249,8 @@ class ReportContext:
             return [(m.targets[0], "party") for m in _coordinated(chosen, self.folded)]
         generic = [m for m in found if m.kind == "generic"]
         if not found and slot.lemma in ("latter", "former"):
-            return self._ordinal_party(slot, place, side, roles)  # "fighting between IS and Kurdish fighters before the latter ..."
+            # "fighting between IS and Kurdish fighters before the latter ..."
+            return self._ordinal_party(slot, place, side, roles)
         if not generic and slot.lemma in _PARTY_PRONOUNS:
             # "ISIS still controls a third of the province. Its last position is P", "Syrian soldiers
             # are celebrating. They captured P a day earlier": the party named last
@@ -281,29 +284,32 @@ class ReportContext:
     def _ordinal_party(self, slot: Slot, place: Place, side: str | None, roles) -> list[tuple[str, str]]:
         """"the latter" / "the former": one of the last two parties named together ("A and B")."""
         start = slot.phrase[0]
-        near = [m for m in self._mentions_between(start - _PRONOUN_WINDOW, start) if m.kind == "party" or (
-            m.kind == "generic" and m.targets[0] not in ("speaker", "possessive") and not m.targets[0].startswith("adj-"))]
+        near = self._parties_before(start)
         if len(near) < 2 or not re.fullmatch(r"\s*(?:,|and|or)\s*", self.folded[near[-2].end:near[-1].start]):
             return []
         chosen = near[-1] if slot.lemma == "latter" else near[-2]
-        if chosen.kind == "party":
-            return [(chosen.targets[0], "party")]
-        kind, role = roles.get(chosen.start, ("role", chosen.targets[0]))
-        party = role if kind == "party" else self.generic_party(role, chosen.start, place, side)
-        return [(party, "generic")] if party else []
+        return self._party_of(chosen, place, side, roles)
 
     def _pronoun_party(self, slot: Slot, place: Place, side: str | None, roles) -> list[tuple[str, str]]:
         """The party, or kind of party ("government soldiers"), named last before a pronoun."""
         start = slot.phrase[0]
-        near = [m for m in self._mentions_between(start - _PRONOUN_WINDOW, start) if m.kind == "party" or (
-            m.kind == "generic" and m.targets[0] not in ("speaker", "possessive") and not m.targets[0].startswith("adj-"))]
+        near = self._parties_before(start)
         if not near:
             return []
-        last = near[-1]
-        if last.kind == "party":
-            return [(last.targets[0], "party")]
-        kind, role = roles.get(last.start, ("role", last.targets[0]))
-        party = role if kind == "party" else self.generic_party(role, last.start, place, side)
+        return self._party_of(near[-1], place, side, roles)
+
+    def _parties_before(self, start: int) -> list[Mention]:
+        """Parties, and kinds of party ("government soldiers"), named shortly before an offset."""
+        return [m for m in self._mentions_between(start - _PRONOUN_WINDOW, start) if m.kind == "party" or (
+            m.kind == "generic" and m.targets[0] not in ("speaker", "possessive")
+            and not m.targets[0].startswith("adj-"))]
+
+    def _party_of(self, mention: Mention, place: Place, side: str | None, roles) -> list[tuple[str, str]]:
+        """(party, how) a party mention names, or a generic one stands for at this place."""
+        if mention.kind == "party":
+            return [(mention.targets[0], "party")]
+        kind, role = roles.get(mention.start, ("role", mention.targets[0]))
+        party = role if kind == "party" else self.generic_party(role, mention.start, place, side)
         return [(party, "generic")] if party else []
 
     def recent_holders(self, offset: int, window: int = 600) -> list[tuple[str, str]]:

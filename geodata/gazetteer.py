@@ -125,8 +125,8 @@ class Gazetteer:
 
     def crossings_of(self, country: str) -> list[Place]:
         """Official crossings on any border of one country, in id order."""
-        return sorted((p for p in self.places.values() if p.kind == "crossing" and p.official and country in p.countries),
-                      key=lambda p: p.id)
+        return sorted((p for p in self.places.values()
+                       if p.kind == "crossing" and p.official and country in p.countries), key=lambda p: p.id)
 
     def crossings_between(self, country_a: str, country_b: str) -> list[Place]:
         """Official crossings on the border of two countries, in id order."""
