@@ -121,7 +121,7 @@ def _place_id(name: str, gazetteer, aliases: dict, kind: str | None = None) -> s
     if name in gazetteer.places:
         return name
     ids = {place_id for key in alias_keys(name) for place_id, _ in aliases.get(key, ())}
-    if kind and not any(gazetteer.places[i].kind == kind for i in ids) and kind == "crossing":
+    if kind == "crossing" and not any(gazetteer.places[i].kind == kind for i in ids):
         ids |= {place_id for key in alias_keys(f"{name} crossing") for place_id, _ in aliases.get(key, ())}
     if kind and any(gazetteer.places[i].kind == kind for i in ids):
         ids = {i for i in ids if gazetteer.places[i].kind == kind}

@@ -31,6 +31,13 @@ class Mention:
     end: int
     targets: tuple
 
+    @property
+    def names_holder(self) -> bool:
+        """Whether it names a party or a kind of party ("government soldiers"), not a pronoun stand-in
+        ("we", "his men") or a bare adjective ("Kurdish")."""
+        return self.kind == "party" or (self.kind == "generic" and self.targets[0] not in ("speaker", "possessive")
+                                        and not self.targets[0].startswith("adj-"))
+
 
 class MentionMatcher:
     """Compiled once per gazetteer; :meth:`find` is then linear in the text's length."""

@@ -175,8 +175,8 @@ class Extractor:
                                                                   _AtOffset(*r.span))]
         context.resolved.extend((patient.head[0], r) for patient in event.patients[:1] for r in places[:1])
         if context.topic and (not places or all(r.place.kind == "province" for r in places)
-                              and context.topic[2].place.kind == "crossing"):
-            places = [context.topic[2]]  # a roundup line speaks of its own place
+                              and context.topic[2][0].place.kind == "crossing"):
+            places = [context.topic[2][0]]  # a roundup line speaks of its own place
         if not places:
             return []
         event_date, precision = _frame_date(event, dates, report.folded)
@@ -249,10 +249,12 @@ class Extractor:
         return DESCRIPTION.search(folded, start, end) is not None
 
     def _topics(self, text: str, mentions: list[Mention], sentences) -> list[tuple]:
-        """Roundup lines ("- Kasab: in Latakia province. Under regime control ..."): (start, end, place).
+        """Roundup lines ("- Kasab: in Latakia province. Under regime control ..."): (start, end, places).
 
-        A roundup run into one paragraph counts too: a sentence that opens with a place and a colon
-        ("Bab al-Hawa (Cilvegozu): overrun by ...").
+        ``places[0]`` is the line's own place; a line opening with names only ("Tell Abyad (Akcakale)
+        and Ras al-Ayn (Ceylanpinar): both ...") speaks of each of them, a bracketed province only
+        locates. A roundup run into one paragraph counts too: a sentence that opens with a place and
+        a colon ("Bab al-Hawa (Cilvegozu): overrun by ...").
         """
         topics = []
         lines = [(line.start(), line.end(), line.start("name"), line.end("name"), False)
@@ -266,13 +268,19 @@ class Extractor:
                      and len({t[0] for t in m.targets}) == 1]
             if named and (not in_paragraph or (named[0].start == name_start
                                                and _only_names(text, name_start, name_end, named))):
-                place_id, side = named[0].targets[0]
-                topics.append((start, end, Resolved(self.gazetteer.places[place_id], side, False)))
+                listed = [m for m in named if not _in_brackets(text, start, m.start)]
+                if len(listed) < 2 or not _only_names(text, start, name_end, listed):
+                    listed = named[:1]
+                places = {}
+                for m in listed:
+                    places.setdefault(m.targets[0][0], Resolved(self.gazetteer.places[m.targets[0][0]],
+                                                                m.targets[0][1], False))
+                topics.append((start, end, tuple(places.values())))
         return topics
 
     def _roundup_claims(self, topic, context: ReportContext, report: _Report) -> list[Claim]:
         """"- Kassab (Yayladagi): Syrian government." -- a roundup line whose first words name the holder."""
-        start, end, resolved = topic
+        start, end, places = topic
         folded = report.folded
         colon = folded.index(":", start, end) + 1
         segment_end = min([m.start() for m in _SEGMENT_END.finditer(folded, colon, end)] + [end])
@@ -288,13 +296,6 @@ class Extractor:
         event_date, precision = (dates[0].value, dates[0].precision) if dates else (None, None)
         event = frames.Event(_ROUNDUP_FRAME, (colon, colon), [], [])
         line = (start, end)
-        # "Tell Abyad (Akcakale) and Ras al-Ayn (Ceylanpinar): both still in government hands"
-        named = [m for m in context.mentions if start <= m.start < colon and m.kind == "place"
-                 and len({t[0] for t in m.targets}) == 1 and not _in_brackets(report.text, start, m.start)]
-        places = [resolved]
-        if len(named) > 1 and _only_names(report.text, start, colon - 1, named):
-            places = [Resolved(self.gazetteer.places[m.targets[0][0]], m.targets[0][1], False) for m in named]
-            places = [p for i, p in enumerate(places) if p.place.id not in {q.place.id for q in places[:i]}]
         return [self._claim(report, place, party, how, event, event_date, precision, line)
                 for place in places for party, how in context.parties(phrase, place.place, place.side, {})
                 if party != "unknown"]
@@ -628,8 +629,7 @@ def _speaker(item, folded: str, mentions: list[Mention]) -> Mention | None:
         return None
     near = mentions[bisect_left(mentions, opening - 120, key=lambda m: m.end):
                     bisect_left(mentions, closing + 120, key=lambda m: m.start)]
-    holders = [m for m in near if m.kind in ("party", "generic") and m.targets[0] not in ("speaker", "possessive")
-               and not m.targets[0].startswith("adj-")]
+    holders = [m for m in near if m.names_holder]
     after = [m for m in holders if closing < m.start < closing + 120 and "." not in folded[closing:m.start].rstrip(".")]
     if after and _SPEECH_VERB.search(folded, closing, min(len(folded), after[0].end + 60)):
         return after[0]

@@ -73,7 +73,7 @@ class ReportContext:
     events: list[tuple[int, list[str]]] = field(default_factory=list)  # (offset, holder ids) of asserted takes
     holders: dict[tuple, list[tuple[str, str]]] = field(default_factory=dict)  # (place id, side) -> (party, how) so far
     resolved: list[tuple[int, Resolved]] = field(default_factory=list)  # (slot offset, place) of this report's events
-    topic: tuple[int, int, Resolved] | None = None  # a roundup line's place: (line start, line end, place)
+    topic: tuple[int, int, tuple[Resolved, ...]] | None = None  # a roundup line: (start, end, its places)
     sentence: tuple[int, int] = (0, 0)  # the sentence being read
     dateline_end: int = 0  # "GAZIANTEP, Turkey, April 8 -": where the place of filing ends
 
@@ -214,7 +214,7 @@ class ReportContext:
         before = [x for x in fitting if x[0] < offset]
         chosen = before[-1] if before else (fitting[0] if fitting else None)
         if chosen is None and self.topic and self.topic[0] <= offset < self.topic[1]:
-            return [self.topic[2]]
+            return [self.topic[2][0]]
         if chosen is None:
             return []
         return [Resolved(chosen[1], chosen[2], True, chosen[0])]
@@ -300,9 +300,7 @@ class ReportContext:
 
     def _parties_before(self, start: int) -> list[Mention]:
         """Parties, and kinds of party ("government soldiers"), named shortly before an offset."""
-        return [m for m in self._mentions_between(start - _PRONOUN_WINDOW, start) if m.kind == "party" or (
-            m.kind == "generic" and m.targets[0] not in ("speaker", "possessive")
-            and not m.targets[0].startswith("adj-"))]
+        return [m for m in self._mentions_between(start - _PRONOUN_WINDOW, start) if m.names_holder]
 
     def _party_of(self, mention: Mention, place: Place, side: str | None, roles) -> list[tuple[str, str]]:
         """(party, how) a party mention names, or a generic one stands for at this place."""

@@ -655,12 +655,7 @@ def join_facts(frame: pd.DataFrame, gazetteer=None, stored: dict | None = None) 
             taken = np.where(missing, own, taken)
         out[column] = taken
     party_codes, party_ids = pd.factorize(out["party"])
-    home = {}  # where a party's forces stand: the table's countries, else a state's own country
-    for country in gazetteer.countries.values():
-        for party in (country.government_party, country.kurdish_party):
-            if party:
-                home.setdefault(party, country.iso2)
-    home |= {p.id: "|".join(p.countries) for p in gazetteer.parties.values() if p.countries}
+    home = {p.id: "|".join(p.countries) for p in gazetteer.parties.values()}  # where its forces stand
     labels = np.asarray([gazetteer.parties[p].label if p in gazetteer.parties else p for p in party_ids],
                         dtype=object)
     countries_of = np.asarray([home.get(p, "") for p in party_ids], dtype=object)

@@ -86,6 +86,15 @@ def test_sides_have_names(gazetteer):
     assert ("al-qaim", None) in index["qa'im"] and ("al-qaim", None) in index["qaim"]
 
 
+def test_a_countrys_own_forces_stand_in_it(gazetteer):
+    """parties.csv 'countries' is the one record of where forces stand (which sides a whole-crossing
+    claim sets): each government's and Kurdish party lists its country."""
+    for country in gazetteer.countries.values():
+        for party in (country.government_party, country.kurdish_party):
+            if party:
+                assert country.iso2 in gazetteer.parties[party].countries, (party, country.iso2)
+
+
 def test_parties_table(gazetteer):
     assert REQUIRED_PARTIES <= set(gazetteer.parties)
     colours = [p.colour.lower() for p in gazetteer.parties.values()]
