@@ -28,6 +28,7 @@ _HOLDING_VERBS = {"hold", "control", "run", "man", "manage", "administer", "keep
 _DIRECTIONS = {"north", "south", "east", "west", "northeast", "northwest", "southeast", "southwest", "north-east",
                "north-west", "south-east", "south-west"}
 _ACHIEVED = {"manage", "succeed", "help", "go", "come"}  # "managed to take P" took it
+_FORCE_NOUNS = {"force", "troop", "fighter", "unit", "soldier", "militant", "rebel", "militiaman", "jihadist"}
 
 
 @dataclass(frozen=True)
@@ -75,6 +76,9 @@ class Event:
     # "a day after the group seized P": the clause's own day is the governing verb's, shifted by this many days
     anchor: list[tuple[int, int]] = field(default_factory=list)
     shift_days: int = 0
+    # "declared yesterday that P has been liberated", "announced on Thursday the liberation of P": the
+    # reporting verb's own tokens, whose day is the event's when the clause or noun gives none
+    reported: list[tuple[int, int]] = field(default_factory=list)
     since: tuple[int, int] | None = None  # "had held P since government forces withdrew in May 2015"
     # "the Defence Ministry said P was brought under control": who reports the event, when it is
     # their own gain (an announcement, or a recovery verb); None otherwise
@@ -386,6 +390,8 @@ def events(doc, offset: int = 0) -> list[Event]:
             if not agents and frame.voice == "active" and token.dep_ == "acl" and token.tag_ == "VBG":
                 agents = [token.head]  # "with militants holding the first": the noun does it
             if not agents and frame.voice == "active":
+                agents = _subject_taken_for_object(token)
+            if not agents and frame.voice == "active":
                 subject = _subject_of_governor(token)
                 if subject is not None:
                     agents, inherited = _with_conjuncts([subject]), True
@@ -400,7 +406,7 @@ def events(doc, offset: int = 0) -> list[Event]:
                                expelled=[wide_slot(o, offset) for o in follow(token, ("dobj",))]
                                if klass == "expel" else []))
             break
-    _assign_domains(doc, found, offset)
+    _assign_domains(doc, found, offset, cues)
     return found
 
 
@@ -410,6 +416,10 @@ def _claimant(token, cues: dict, offset: int) -> Slot | None:
     "said P was captured" may be a loss, so it names no one)."""
     recovered = cues.get(token.lemma_.lower()) == "recovery" or (
         token.dep_ == "pobj" and cues.get(token.head.head.lemma_.lower()) == "recovery")  # "brought under control"
+    if token.pos_ == "NOUN" and token.dep_ == "dobj" and cues.get(token.head.lemma_.lower()) == "announcement":
+        # "the Joint Operations Command announced the liberation of P"
+        subjects = [c for c in token.head.children if c.dep_ == "nsubj" and c.pos_ != "PRON"]
+        return wide_slot(subjects[0], offset) if subjects else None
     current = token if token.pos_ in ("VERB", "AUX") else token.head.head
     for _ in range(4):
         head = current.head
@@ -449,6 +459,22 @@ def _since(verb, offset: int) -> tuple[int, int] | None:
     return None
 
 
+def _subject_taken_for_object(verb) -> list:
+    """"The Peshmerga withdrew from Khanaqin and Iraqi federal forces, with PMF units, took the
+    crossing": the small model reads "Khanaqin and Iraqi federal forces" as one object of the first
+    verb. Forces joined by "and" to the first verb's object, right before a subjectless second verb
+    and a comma, are that verb's subject."""
+    if verb.dep_ != "conj" or any(c.dep_ in ("nsubj", "nsubjpass") for c in verb.children):
+        return []
+    governor = verb.head
+    for obj in [*follow(governor, ("dobj",)), *follow(governor, ("prep", "pobj"))]:
+        if (obj.lemma_.lower() in _FORCE_NOUNS and obj.i < verb.i and obj.tag_ == "NNS"
+                and any(t.dep_ == "cc" and t.lower_ == "and" and t.i < obj.i for t in obj.subtree)
+                and any(t.is_punct and t.lower_ == "," for t in verb.doc[obj.i + 1:verb.i])):
+            return [obj]
+    return []
+
+
 def _object_taken_for_subject(verb) -> list:
     """"The rebels now controlled Jarabulus, Bab al-Hawa and … , a diplomat said": the small model
     makes the object the subject of the reporting verb after it. A noun right after a transitive
@@ -476,7 +502,7 @@ def _misplaced_of(verb, control):
     return []
 
 
-def _assign_domains(doc, found: list[Event], offset: int) -> None:
+def _assign_domains(doc, found: list[Event], offset: int, cues: dict) -> None:
     """Give each event the tokens it governs before another verb does (its own dates), and those of
     the verbs coordinated with it ("drove ISIS out and raised their flag on Monday")."""
     triggers = {event.trigger_index for event in found}
@@ -517,6 +543,13 @@ def _assign_domains(doc, found: list[Event], offset: int) -> None:
         elif trigger.dep_ == "advcl" and trigger.tag_ == "VBG" and not any(c.dep_ == "mark" for c in trigger.children):
             around.append(trigger.head.i)  # "linked up on Wednesday, giving the army control of P"
         event.around = [list(by_governor.get(i, [])) for i in around]
+        cue = cues.get(trigger.head.lemma_.lower())
+        if trigger.head.pos_ == "VERB" and (cue == "announcement" or (
+                cue != "speech" and trigger.dep_ == "dobj" and trigger.pos_ == "NOUN")):
+            # "announced on Thursday the liberation of P", "declared yesterday that P was liberated",
+            # "completed on Sunday the capture of P"; but "officers said on Monday that militants have
+            # seized P" is when it was said, and a later sentence may give the day it happened
+            event.reported = list(by_governor.get(trigger.head.i, []))
 
 
 def _shift_from_governor(trigger) -> int | None:

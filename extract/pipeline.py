@@ -83,8 +83,9 @@ class _Resolved:
 
 
 # "GAZIANTEP, Turkey, April 8 -", "AMMAN, Jordan--A group", "BEIRUT—The group"
-_DATELINE = re.compile(r"\s*(?:[A-Z][A-Za-z .'’-]{1,40},[^.\n]{0,60}?\s[-–—]{1,2}\s"
-                       r"|[A-ZÀ-Þ][A-ZÀ-Þ .'’-]{1,40}\s\([^()\n]{1,60}\)\s*[-–—]{1,2}\s"  # "KOBANÊ (Roj Media) -"
+# (Turkish capitals beyond Latin-1 included: "KARKAMIŞ, Turkey, Aug 25 -", "AKÇAKALE")
+_DATELINE = re.compile(r"\s*(?:[A-ZÀ-ÞŞĞİ][A-Za-zÀ-ÿŞşĞğİı .'’-]{1,40},[^.\n]{0,60}?\s[-–—]{1,2}\s"
+                       r"|[A-ZÀ-ÞŞĞİ][A-ZÀ-ÞŞĞİ .'’-]{1,40}\s\([^()\n]{1,60}\)\s*[-–—]{1,2}\s"  # "KOBANÊ (Roj Media) -"
                        r"|[A-Z]{3}[A-Z .'’-]{0,37},\s+"
                        r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?\s+\d{1,2}"
                        r"(?:,\s+\d{4})?\s"  # "AMMAN, June 23 Sunni tribesmen ..." (a feed that dropped the dash)
@@ -313,8 +314,10 @@ class Extractor:
                 roles[m.start] = ("party", speaker.targets[0]) if speaker and speaker.kind == "party" else (
                     ("role", speaker.targets[0]) if speaker else ("role", "none"))
             elif m.targets[0] == "possessive":
-                owner = next((o for o in reversed(in_sentence[:index]) if o.kind == "party"), None)
-                roles[m.start] = ("party", owner.targets[0]) if owner else ("role", "armed-group")
+                # "the regime ... its forces": the owner may be a kind of party, not only a name
+                owner = next((o for o in reversed(in_sentence[:index]) if o.names_holder), None)
+                roles[m.start] = (("party", owner.targets[0]) if owner and owner.kind == "party"
+                                  else ("role", owner.targets[0]) if owner else ("role", "armed-group"))
         return roles
 
     # -- the rule path (no parser) -----------------------------------------------------------
@@ -751,6 +754,10 @@ def _frame_date(event, dates, folded: str) -> tuple[date | None, str | None]:
             a <= d.start < b or d.start <= a < d.end for a, b in event.anchor)]
         if anchored:
             return anchored[0].value + timedelta(days=event.shift_days), "day"
+        reported = [d for d in dates if d.precision == "day" and any(
+            a <= d.start < b or d.start <= a < d.end for a, b in event.reported)]
+        if reported:
+            return reported[0].value, "day"  # "declared yesterday that P has been liberated"
         return None, None
     best = min(candidates, key=lambda c: (c[0], c[1]))[2]
     return best.value, best.precision

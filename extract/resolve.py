@@ -33,6 +33,12 @@ _SIDE_PHRASE = re.compile(r"\b(?P<adj>\w+)\s+side\b")
 _ORDINALS = {"first": 0, "former": 0, "second": 1, "third": 2, "latter": -1}
 _LIST_GAP = re.compile(r"(?:\s|,|\band\b|\bor\b|\bborder\b|\bcrossings?\b)*")
 _PRONOUNS = {"it", "which", "that", "this"}
+# A side named to say which crossing is meant, the one across from it: "the crossing opposite Akçakale"
+_OPPOSITE = re.compile(r"(?:\b(?:opposite|facing|across\s+from)|\b(?:crossing|post|gate)\s+with)\s+(?:[\w'-]+\s+){0,4}$")
+# A place named only as a yardstick or as one of a group, which "the crossing" does not refer back
+# to: "less important than the crossings at A and B", "the second busiest after A"
+_YARDSTICK = re.compile(r"(?:\bthan\b[^.;]{0,60}|\b(?:crossings|posts|gates)\s+(?:at|of|in|such\s+as|like|including)\b"
+                        r"[^.;]{0,40}|\b(?:busiest|largest|biggest|most\s+important)\b[^.;]{0,60}\bafter\s+(?:the\s+)?)$")
 _PARTY_PRONOUNS = {"its", "their", "they"}
 _PRONOUN_WINDOW = 400  # characters back to the party a pronoun stands for
 _CALENDAR = {"january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
@@ -45,6 +51,9 @@ _FORCES = re.compile(r"\b(?:forces|troops|army|armed\s+forces|soldiers|military|
 # "rebels backed by Ankara" are Turkish-backed forces; "backed by Turkish artillery" is support, not identity
 _TURKISH_BACKER = re.compile(r"\b(?:backed|supported|armed|trained)\s+by\s+(?:turkey|ankara)\b")
 _NOT_REBELS = {"isil", "sdf"}  # what reports call jihadists and Kurdish forces, never "the rebels"
+# "militants", "Islamists": the jihadist group a report names, not the mainstream rebels or the
+# Kurdish forces, unless the report names no other
+_NOT_MILITANTS = {"syrian-opposition", "sdf"}
 _ARMED = {"armed-group", "rebel", "militant"}  # "militants", "jihadists": not the rebels when a report names both
 
 
@@ -69,6 +78,7 @@ class ReportContext:
     mentions: list[Mention]
     adjectives: dict[str, str]  # folded country adjective or name -> ISO code
     named_places: list[tuple[int, Place, str | None]] = field(default_factory=list)  # (offset, place, side)
+    referents: list[tuple[int, Place, str | None]] = field(default_factory=list)  # those "the crossing" may mean
     named_parties: list[tuple[int, str]] = field(default_factory=list)  # (offset, party id)
     events: list[tuple[int, list[str]]] = field(default_factory=list)  # (offset, holder ids) of asserted takes
     holders: dict[tuple, list[tuple[str, str]]] = field(default_factory=dict)  # (place id, side) -> (party, how) so far
@@ -82,6 +92,8 @@ class ReportContext:
             if m.kind == "place" and len({t[0] for t in m.targets}) == 1:
                 place_id, side = m.targets[0]
                 self.named_places.append((m.start, self.gazetteer.places[place_id], side))
+                if not _YARDSTICK.search(self.folded, max(0, m.start - 80), m.start):
+                    self.referents.append(self.named_places[-1])
             elif m.kind == "party":
                 self.named_parties.append((m.start, m.targets[0]))
         self._starts = [m.start for m in self.mentions]
@@ -113,8 +125,11 @@ class ReportContext:
             out = []
             for m in named:
                 place_id, side = m.targets[0]
-                out.append(Resolved(self.gazetteer.places[place_id], side or side_of(m.start), False,
-                                    span=(m.start, m.end)))
+                place = self.gazetteer.places[place_id]
+                side = side or side_of(m.start)
+                if side and _OPPOSITE.search(self.folded, max(0, m.start - 40), m.start):
+                    side = next((c for c in place.countries if c != side), side)  # "the crossing with Nusaybin"
+                out.append(Resolved(place, side, False, span=(m.start, m.end)))
             return out
         if slot.naming and (slot.lemma in _ORDINALS or DESCRIPTION.search(self.folded, *slot.phrase)):
             # "the third, the al-Qaim crossing", "the crossing at al-Yaroubia": the name says which
@@ -209,7 +224,7 @@ class ReportContext:
 
     def _recent(self, offset: int, kinds: tuple[str, ...], countries: list[str] = ()) -> list[Resolved]:
         """"the crossing", "it": the last fitting place named before, else the first named after."""
-        fitting = [(o, p, s) for o, p, s in self.named_places
+        fitting = [(o, p, s) for o, p, s in self.referents
                    if p.kind in kinds and all(c in p.countries for c in countries)]
         before = [x for x in fitting if x[0] < offset]
         chosen = before[-1] if before else (fitting[0] if fitting else None)
@@ -333,8 +348,8 @@ class ReportContext:
                 if not rebels or all(p == "isil" for _, p in groups):
                     return "syrian-opposition" if "syrian-opposition" in self.gazetteer.parties else None
                 groups = rebels
-            if role == "militant" and any(p != "syrian-opposition" for _, p in groups):
-                groups = [(o, p) for o, p in groups if p != "syrian-opposition"]
+            if role == "militant" and any(p not in _NOT_MILITANTS for _, p in groups):
+                groups = [(o, p) for o, p in groups if p not in _NOT_MILITANTS]
             before = [p for o, p in groups if o < offset]
             if before:
                 return before[-1]

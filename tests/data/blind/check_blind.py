@@ -34,7 +34,7 @@ def main(path):
     for ln, line in enumerate(open(path, encoding="utf-8"), 1):
         r = json.loads(line)
         words = len(r["text"].split())
-        if not 80 <= words <= 250:
+        if not 40 <= words <= 450:
             print(f"{r['id']}: {words} words"); bad += 1
         seen = set()
         req = [g for g in r["gold"] if not g["optional"]]
