@@ -311,6 +311,9 @@ def _assertion(token, cues: dict) -> str:
     for child in token.children:
         if child.dep_ == "neg":
             return "negated"
+        if token.lemma_.lower() == "keep" and any(
+                cues.get(t.lemma_.lower()) == "closure" for t in (child, *child.children) if t.i > token.i):
+            return "closure"  # "Turkey kept its gate closed", "kept their post shut", "kept its border sealed"
         if child.dep_ == "aux" and child.lower_ == "had" and token.lemma_.lower() in _HOLDING_VERBS:
             return "earlier"  # "which the YPG had held since 2013": an earlier holder, not the present one
         if child.dep_ == "aux" and child.lower_ == "to" and token.head.lemma_.lower() not in _ACHIEVED:
@@ -376,6 +379,9 @@ def events(doc, offset: int = 0) -> list[Event]:
                 patients = _with_conjuncts(_misplaced_of(token, token))  # "the capture overnight Thursday of P"
             if not patients and frame.voice == "active" and klass in ("take", "hold"):
                 patients = _with_conjuncts(_object_taken_for_subject(token))
+            if not patients and frame.voice == "active" and klass == "take" and token.dep_ == "relcl" and any(
+                    c.dep_ == "advmod" and c.lower_ == "where" for c in token.children):
+                patients = [token.head]  # "the post of Rabia, where federal guards took over in 2017"
             if patients and frame.voice == "active":
                 # "captured the posts of al-Waleed, on the Syrian frontier, and Turaibil": the parser
                 # hangs the second object on the verb as a conjunct; a bare noun there is an object
@@ -386,6 +392,8 @@ def events(doc, offset: int = 0) -> list[Event]:
             patients = [_for_relative(p, token) for p in patients if not _is_clause(p)
                         and cues.get(p.lemma_.lower()) != "partial"]
             agents = [_for_relative(a, token) for a in _with_conjuncts(_first(token, frame.agent)) if not _is_clause(a)]
+            if agents and frame.voice == "active":
+                agents += _joined_on_verb(token)
             inherited = False
             if not agents and frame.voice == "active" and token.dep_ == "acl" and token.tag_ == "VBG":
                 agents = [token.head]  # "with militants holding the first": the noun does it
@@ -457,6 +465,22 @@ def _since(verb, offset: int) -> tuple[int, int] | None:
                 child.dep_ == "advcl" and any(m.dep_ == "mark" and m.lower_ == "since" for m in child.children)):
             return _subtree_span(child, offset)
     return None
+
+
+def _joined_on_verb(verb) -> list:
+    """Holders the parser hangs on the verb rather than on its subject: "US troops have held it since
+    2016 together with a rebel group", "the army, along with allied militias, retook P"."""
+    joined = []
+    for prep in verb.children:
+        if prep.dep_ != "prep":
+            continue
+        together = prep.lower_ == "with" and any(c.dep_ == "advmod" and c.lower_ in ("together", "along")
+                                                  for c in prep.children)
+        if together or prep.lower_ == "alongside":
+            joined += [c for c in prep.children if c.dep_ == "pobj"]
+        elif prep.lower_ == "along":
+            joined += follow(prep, ("prep:with", "pobj"))
+    return joined
 
 
 def _subject_taken_for_object(verb) -> list:
@@ -532,6 +556,12 @@ def _assign_domains(doc, found: list[Event], offset: int, cues: dict) -> None:
     for event in found:
         trigger = doc[event.trigger_index]
         event.domain = list(by_governor.get(trigger.i, []))
+        if trigger.dep_ == "ccomp" and trigger.head.i > trigger.i and cues.get(trigger.head.lemma_.lower()) == "speech":
+            # "rebels took P yesterday, Wednesday, after two days of fighting, residents said": the
+            # parser hangs the day on the attribution at the end; what lies before its speaker is the event's
+            speaker = min((c.left_edge.i for c in trigger.head.children if c.dep_ == "nsubj"), default=trigger.head.i)
+            before = doc[speaker].idx + offset
+            event.domain += [span for span in by_governor.get(trigger.head.i, []) if span[0] < before]
         # Verbs coordinated with it only: the date of the verb reporting it ("said on Monday that
         # militants have seized P") is when it was said, not when it happened.
         around = [c.i for c in trigger.children if c.dep_ == "conj" and c.pos_ in ("VERB", "AUX")]

@@ -68,6 +68,9 @@ class MentionMatcher:
         automaton.make_automaton()
         self._automaton = automaton
         self.ambiguous = gazetteer.ambiguous
+        self._admin1 = {p.id: set(p.admin1) | ({p.iso_3166_2} if p.iso_3166_2 else set())
+                        for p in gazetteer.places.values()}
+        self._kinds = {p.id: p.kind for p in gazetteer.places.values()}
         skeletons: dict[str, tuple[set, list]] = {}
         for key, targets in gazetteer.alias_index().items():
             if not key.isascii():
@@ -118,7 +121,28 @@ class MentionMatcher:
                 continue
             mentions.append(Mention(kind, start, end, (target,)))
             last_end = end
-        return mentions
+        return self._without_namesakes(mentions, folded)
+
+    def _without_namesakes(self, mentions: list[Mention], folded: str) -> list[Mention]:
+        """Drop a crossing's name where the text puts it in a province the crossing is not in, and the
+        report's other mentions of that name: "the town of Rabia, the last rebel stronghold in northern
+        Latakia province" is not the Iraqi Rabia."""
+        dropped = set()
+        for index, m in enumerate(mentions):
+            if m.kind != "place" or len(m.targets) != 1 or self._kinds[m.targets[0][0]] != "crossing":
+                continue
+            after = next((a for a in mentions[index + 1:index + 6] if a.kind == "place"), None)
+            if after is None or after.start - m.end > 100 or "." in folded[m.end:after.start]:
+                continue
+            if len(after.targets) == 1 and self._kinds[after.targets[0][0]] == "province" \
+                    and _LOCATING.search(folded, max(m.end, after.start - 40), after.start) \
+                    and re.match(r"[\w\s-]*\b(?:province|governorate)\b", folded[after.start:after.end + 12]) \
+                    and not self._admin1[after.targets[0][0]] & self._admin1[m.targets[0][0]]:
+                dropped.add(index)
+        # the report's other mentions of that name are the same town
+        names = {_bare(folded[mentions[i].start:mentions[i].end]) for i in dropped}
+        return [m for i, m in enumerate(mentions) if i not in dropped
+                and not (m.kind == "place" and _bare(folded[m.start:m.end]) in names)]
 
 
     def _spelled_otherwise(self, text: str, folded: str, found: list) -> list:
@@ -142,11 +166,13 @@ class MentionMatcher:
             targets, keys = self._skeletons.get(spelling_skeleton(folded[start:end]), ((), ()))
             # The same skeleton is not enough ("Qusayr" and "Khosrawi" share k-s-r): the spelling
             # must also be close as a whole (difflib's ratio, as in difflib.get_close_matches).
-            if targets and end - start >= 4 and get_close_matches(_bare(folded[start:end]), keys, 1, _CLOSE):
+            if targets and end - start >= _SHORTEST_VARIANT and get_close_matches(_bare(folded[start:end]), keys, 1, _CLOSE):
                 extra.extend((start, end, "place", target) for target in targets)
         return extra
 
 
+# "... in the mountains of northern Latakia province": where the text locates what it just named
+_LOCATING = re.compile(r"\bin\s+(?:the\s+)?(?:[\w-]+\s+){0,4}$")
 _CAPITALISED = re.compile(r"\b(?:(?:[Aa]l|[Ee]l)-?\s?)?[A-Z][a-z'’]+(?:[-\s](?:(?:al|el)[-\s])?[A-Z][a-z'’]+){0,2}\b")
 
 
@@ -184,6 +210,8 @@ def _bare(folded_name: str) -> str:
 SENTENCE_OPENERS = {"The", "A", "An", "In", "On", "At", "From", "To", "By", "Near", "Both", "Its", "Their", "This",
                     "That", "It", "One", "Another"}
 _CLOSE = 0.7  # difflib ratio a spelling must reach against one of the place's own spellings
+# Shorter capitalised words are too often other towns ("Salma" in Latakia is not Bab al-Salama)
+_SHORTEST_VARIANT = 6
 
 
 _ARTICLE_WORDS = ("al", "el")

@@ -90,7 +90,8 @@ _DATELINE = re.compile(r"\s*(?:[A-ZÀ-ÞŞĞİ][A-Za-zÀ-ÿŞşĞğİı .'’-]{
                        r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?\s+\d{1,2}"
                        r"(?:,\s+\d{4})?\s"  # "AMMAN, June 23 Sunni tribesmen ..." (a feed that dropped the dash)
                        r"|[A-Z][A-Z .'’-]{1,40}(?:,[^.\n]{0,60}?)?(?:--|—))")
-_TAKING = ("take", "expel", "nominal")  # frame classes whose agent becomes the holder
+_TIMELINE_DASH = re.compile(r"\s*[–—:-]\s")  # after the date that opens a timeline's line
+_TAKING = ("take", "expel", "nominal", "declare")  # frame classes whose agent becomes the holder
 
 
 class Extractor:
@@ -180,7 +181,7 @@ class Extractor:
             places = [context.topic[2][0]]  # a roundup line speaks of its own place
         if not places:
             return []
-        event_date, precision = _frame_date(event, dates, report.folded)
+        event_date, precision = _frame_date(event, dates, report, sentence[0])
         out = []
         holders_seen: list[tuple[str, str]] = []
         respectively = len(event.agents) == len(places) > 1 and "respectively" in report.folded[sentence[0]:sentence[1]]
@@ -734,8 +735,9 @@ def _dated_earlier_holding(event, dates) -> bool:
     return event.why_not == "earlier" and bool(_since_dates(event, dates))
 
 
-def _frame_date(event, dates, folded: str) -> tuple[date | None, str | None]:
+def _frame_date(event, dates, report: _Report, sentence_start: int) -> tuple[date | None, str | None]:
     """The date phrase the event's own predicate governs (not the nearest one in the sentence)."""
+    folded = report.folded
     if not event.frame.holding:
         # "control of its first crossing since 2012": since dates a holding, not a capture
         dates = [d for d in dates if not folded.endswith("since ", 0, d.start)]
@@ -758,6 +760,10 @@ def _frame_date(event, dates, folded: str) -> tuple[date | None, str | None]:
             a <= d.start < b or d.start <= a < d.end for a, b in event.reported)]
         if reported:
             return reported[0].value, "day"  # "declared yesterday that P has been liberated"
+        heading = [d for d in dates if folded[sentence_start:d.start].strip(" \n•*-") == ""
+                   and _TIMELINE_DASH.match(report.text, d.end)]
+        if heading:
+            return heading[0].value, heading[0].precision  # a timeline's line: "6 July 2018 – troops enter P"
         return None, None
     best = min(candidates, key=lambda c: (c[0], c[1]))[2]
     return best.value, best.precision

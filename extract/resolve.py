@@ -22,14 +22,14 @@ from geodata.gazetteer import Gazetteer, Place
 DESCRIPTION = re.compile(
     r"\b(?P<head>border\s+crossings?|crossings?(?:\s+points?)?|border\s+posts?|posts?|border\s+points?|border\s+gates?|gates?"
     r"|checkpoints?|frontier\s+(?:posts?|gates?|points?)|terminal|portal|complex|border\s+towns?|frontier\s+towns?|towns?"
-    r"|border\s+areas?|border|provinces?|governorates?)\b")
+    r"|border\s+areas?|border|provinces?|governorates?|side|bank)\b")
 _PROVINCE_HEADS = ("province", "governorate")
 _DEFINITE = re.compile(r"^\s*(?:the|this|that|its|their)\b")
 _INDEFINITE = re.compile(
     r"^\s*(?:an?|one|another|the\s+(?:only|last|sole|third|second|first|main|key|strategic|vital)\b)")
 _PLURAL_WINDOW = 400  # characters before "the crossings" in which the crossings it means were named
 _PLURAL_DEFINITE = re.compile(r"^\s*(?:the|these|those|both|all)\b")
-_SIDE_PHRASE = re.compile(r"\b(?P<adj>\w+)\s+side\b")
+_SIDE_PHRASE = re.compile(r"\b(?P<adj>\w+)\s+(?:side|bank)\b")
 _ORDINALS = {"first": 0, "former": 0, "second": 1, "third": 2, "latter": -1}
 _LIST_GAP = re.compile(r"(?:\s|,|\band\b|\bor\b|\bborder\b|\bcrossings?\b)*")
 _PRONOUNS = {"it", "which", "that", "this"}
@@ -188,7 +188,7 @@ class ReportContext:
     def _in_list(self, offset: int, position: int) -> list[Resolved]:
         """"the first", "the latter": a place of the last list of two or more named before."""
         last = self._last_list(offset)
-        if position >= len(last):
+        if not -len(last) <= position < len(last):  # "the latter" with no list before it
             return []
         start, _, place, side = last[position]
         return [Resolved(place, side, True, start)]
@@ -274,7 +274,13 @@ class ReportContext:
             # "the Iraqi Armed Forces", "Syrian troops": a country's forces are its government's
             head_np = self.folded[slot.phrase[0]:slot.head[1]]
             countries = self.countries_in(slot.phrase[0], slot.head[1])
-            if countries and _FORCES.search(head_np):
+            # ... and "Turkey holds Tell Abyad": a country that opens a clause and acts is its
+            # government (not one named inside a misread phrase: "a caliphate straddling Iraq and Syria")
+            named_itself = any(m.kind == "country" and m.start == slot.phrase[0] and slot.head[1] <= m.end
+                               for m in self._mentions_between(slot.phrase[0], slot.head[1])) and (
+                re.search(r"(?:^|[,;:])\s*$", self.folded[self.sentence[0]:slot.phrase[0]]) is not None
+                or self.text.startswith("-", slot.phrase[1]))  # "the Israeli-held side"
+            if countries and (_FORCES.search(head_np) or named_itself):
                 info = self.gazetteer.countries.get(countries[0])
                 if info and info.government_party:
                     return [(info.government_party, "generic")]
@@ -343,7 +349,7 @@ class ReportContext:
         if role in _ARMED:
             groups = [(o, p) for o, p in self.named_parties
                       if self.gazetteer.parties[p].kind in ("armed-group", "other")]
-            if role == "rebel" and "SY" in ((side,) if side else place.countries):
+            if role == "rebel" and "SY" in place.countries:  # rebels at a Syrian crossing are Syria's, whichever side
                 rebels = [(o, p) for o, p in groups if p not in _NOT_REBELS]
                 if not rebels or all(p == "isil" for _, p in groups):
                     return "syrian-opposition" if "syrian-opposition" in self.gazetteer.parties else None
