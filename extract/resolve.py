@@ -278,8 +278,7 @@ class ReportContext:
             # government (not one named inside a misread phrase: "a caliphate straddling Iraq and Syria")
             named_itself = any(m.kind == "country" and m.start == slot.phrase[0] and slot.head[1] <= m.end
                                for m in self._mentions_between(slot.phrase[0], slot.head[1])) and (
-                re.search(r"(?:^|[,;:])\s*$", self.folded[self.sentence[0]:slot.phrase[0]]) is not None
-                or self.text.startswith("-", slot.phrase[1]))  # "the Israeli-held side"
+                re.search(r"(?:^|[,;:])\s*$", self.folded[self.sentence[0]:slot.phrase[0]]) is not None)
             if countries and (_FORCES.search(head_np) or named_itself):
                 info = self.gazetteer.countries.get(countries[0])
                 if info and info.government_party:
