@@ -33,7 +33,8 @@ DATE_PATTERN = re.compile(
       | (?P<dm>{_DAY}\s+(?:of\s+)?{_MONTHS})\b
       | (?P<md>{_MONTHS}\.?\s+{_DAY})(?![\d:])
       | (?P<month>(?:{_PART})?[\s-]*{_MONTHS}\s+{_YEAR})
-      | (?P<baremonth>(?:(?<=\bin\ )|(?<=since\ )|(?<=during\ )|(?<=until\ )|(?<=\blast\ ))(?:early\ |mid[\s-]|late\ )?{_MONTHS}(?![\w-]|\s+\d)
+      | (?P<baremonth>(?:(?<=\bin\ )|(?<=since\ )|(?<=during\ )|(?<=until\ )|(?<=\blast\ ))
+                     (?:early\ |mid[\s-]|late\ )?{_MONTHS}(?![\w-]|\s+\d)
                     |(?:(?<=\bthe\ )|(?<=\btheir\ )|(?<=\bits\ )|(?<=\blast\ ))(?!may\b|march\b){_MONTHS}
                      (?=\s+(?:offensive|sweep|advance|assault|attack|push|campaign|takeover|capture|fall|battle|blitz)\b))
       | (?P<part>(?:early|mid|late)[\s-]+{_YEAR}|(?:end|start|beginning|middle)\ of\ {_YEAR})(?![\w/-])

@@ -468,8 +468,11 @@ def _since(verb, offset: int) -> tuple[int, int] | None:
 
 
 def _joined_on_verb(verb) -> list:
-    """Holders the parser hangs on the verb rather than on its subject: "US troops have held it since
-    2016 together with a rebel group", "the army, along with allied militias, retook P"."""
+    """Holders the parser hangs on the verb rather than on its subject.
+
+    "US troops have held it since 2016 together with a rebel group", "the army, along with allied
+    militias, retook P", "retook P alongside allied militias".
+    """
     joined = []
     for prep in verb.children:
         if prep.dep_ != "prep":
@@ -484,10 +487,12 @@ def _joined_on_verb(verb) -> list:
 
 
 def _subject_taken_for_object(verb) -> list:
-    """"The Peshmerga withdrew from Khanaqin and Iraqi federal forces, with PMF units, took the
-    crossing": the small model reads "Khanaqin and Iraqi federal forces" as one object of the first
-    verb. Forces joined by "and" to the first verb's object, right before a subjectless second verb
-    and a comma, are that verb's subject."""
+    """The subject of a second verb that the small model hung on the first verb's object.
+
+    "The Peshmerga withdrew from Khanaqin and Iraqi federal forces, with PMF units, took the
+    crossing": "Khanaqin and Iraqi federal forces" is read as one object of "withdrew". Forces joined
+    by "and" to the first verb's object, before a comma and a subjectless second verb, are its subject.
+    """
     if verb.dep_ != "conj" or any(c.dep_ in ("nsubj", "nsubjpass") for c in verb.children):
         return []
     governor = verb.head

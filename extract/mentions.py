@@ -124,9 +124,11 @@ class MentionMatcher:
         return self._without_namesakes(mentions, folded)
 
     def _without_namesakes(self, mentions: list[Mention], folded: str) -> list[Mention]:
-        """Drop a crossing's name where the text puts it in a province the crossing is not in, and the
-        report's other mentions of that name: "the town of Rabia, the last rebel stronghold in northern
-        Latakia province" is not the Iraqi Rabia."""
+        """The mentions without a crossing's namesakes, there and in the rest of the report.
+
+        A crossing's name that the text puts in a province the crossing is not in is another town:
+        "the town of Rabia, the last rebel stronghold in northern Latakia province" is not the Iraqi Rabia.
+        """
         dropped = set()
         for index, m in enumerate(mentions):
             if m.kind != "place" or len(m.targets) != 1 or self._kinds[m.targets[0][0]] != "crossing":
@@ -166,7 +168,8 @@ class MentionMatcher:
             targets, keys = self._skeletons.get(spelling_skeleton(folded[start:end]), ((), ()))
             # The same skeleton is not enough ("Qusayr" and "Khosrawi" share k-s-r): the spelling
             # must also be close as a whole (difflib's ratio, as in difflib.get_close_matches).
-            if targets and end - start >= _SHORTEST_VARIANT and get_close_matches(_bare(folded[start:end]), keys, 1, _CLOSE):
+            if targets and end - start >= _SHORTEST_VARIANT \
+                    and get_close_matches(_bare(folded[start:end]), keys, 1, _CLOSE):
                 extra.extend((start, end, "place", target) for target in targets)
         return extra
 

@@ -34,7 +34,8 @@ _ORDINALS = {"first": 0, "former": 0, "second": 1, "third": 2, "latter": -1}
 _LIST_GAP = re.compile(r"(?:\s|,|\band\b|\bor\b|\bborder\b|\bcrossings?\b)*")
 _PRONOUNS = {"it", "which", "that", "this"}
 # A side named to say which crossing is meant, the one across from it: "the crossing opposite Akçakale"
-_OPPOSITE = re.compile(r"(?:\b(?:opposite|facing|across\s+from)|\b(?:crossing|post|gate)\s+with)\s+(?:[\w'-]+\s+){0,4}$")
+_OPPOSITE = re.compile(r"(?:\b(?:opposite|facing|across\s+from)|\b(?:crossing|post|gate)\s+with)"
+                       r"\s+(?:[\w'-]+\s+){0,4}$")
 # A place named only as a yardstick or as one of a group, which "the crossing" does not refer back
 # to: "less important than the crossings at A and B", "the second busiest after A"
 _YARDSTICK = re.compile(r"(?:\bthan\b[^.;]{0,60}|\b(?:crossings|posts|gates)\s+(?:at|of|in|such\s+as|like|including)\b"
