@@ -182,6 +182,7 @@ def main() -> None:
                       max_zoom=mapview.FIT_MAX_ZOOM) or (mapview.DEFAULT_CENTER, mapview.DEFAULT_ZOOM))
     viewport = view.viewport_from_map(st.session_state.get(mapview.MAP_KEY), *guess,
                                       (mapview.NOMINAL_WIDTH, mapview.MAP_HEIGHT))
+    origin = st.session_state.setdefault("map_origin", guess)  # where the browser creates the map, once
     features = view.map_features(shown, palette.colours, palette.labels, stale_days, _outlines(BOUNDARIES, EXTRA),
                                  _country_points())
     legend = markup.legend_html(view.legend_parties(shown, gaz.parties), stale_days,
@@ -189,7 +190,8 @@ def main() -> None:
     options = mapview.layer_options(selected, st.session_state.get("select_action", 0), seeded_center is None,
                                     legend)
     with map_slot:
-        mapview.show_map(mapview.base_map(TILES), mapview.features_layer(features, options), seeded_center,
+        mapview.show_map(mapview.base_map(TILES, location=origin[0], zoom=origin[1]),
+                         mapview.features_layer(features, options), seeded_center,
                          seeded_zoom)
 
     in_view = view.visible_places(state, filters, bbox=viewport.bbox)

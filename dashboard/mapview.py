@@ -45,7 +45,8 @@ MAP_KEY = "w_map"  # the map's value in the session state, read at the start of 
 FRAME_CSS = "html, body { height: 100%; margin: 0; } #map_div { height: 100vh !important; width: 100% !important; }"
 
 
-def base_map(tiles: str = "offline", static_url: str | None = None) -> folium.Map:
+def base_map(tiles: str = "offline", static_url: str | None = None,
+             location: tuple[float, float] = DEFAULT_CENTER, zoom: int = DEFAULT_ZOOM) -> folium.Map:
     """The map without places: country fills, borders and names, optional tiles, local JS/CSS.
 
     Parameters
@@ -54,12 +55,17 @@ def base_map(tiles: str = "offline", static_url: str | None = None) -> folium.Ma
         ``"offline"`` (borders only) or ``"osm"`` (OpenStreetMap tiles over the borders).
     static_url : str, optional
         Where the app serves Leaflet and the basemap (see :func:`dashboard.assets.use_local_assets`).
+    location, zoom
+        Where the map is created. streamlit-folium reports the map's view the moment it creates it,
+        before it applies the view asked for: a map created elsewhere than it will be shown sends
+        that other view to the app first (and again whenever the browser re-creates the map). Keep
+        them constant in a session: they are part of the script whose hash keeps the map alive.
 
     Returns
     -------
     folium.Map
     """
-    m = folium.Map(location=list(DEFAULT_CENTER), zoom_start=DEFAULT_ZOOM, tiles=None, min_zoom=3,
+    m = folium.Map(location=[float(location[0]), float(location[1])], zoom_start=int(zoom), tiles=None, min_zoom=3,
                    max_zoom=MAX_ZOOM, control_scale=True, world_copy_jump=False)
     m.get_root().header.add_child(folium.Element(f"<style>{FRAME_CSS}{MAP_CSS}</style>"), name="borderwatch_css")
     add_offline_basemap(m, static_url)

@@ -450,6 +450,22 @@ def test_base_map_script_is_stable_between_runs():
     assert len(hashes) == 1
 
 
+def test_base_map_is_created_where_it_will_be_shown():
+    """streamlit-folium reports the view the map is created at before it applies the asked one: a
+    map created at a link's view never reports another (issue 16, the view reset under load)."""
+    from streamlit_folium import _get_map_string, generate_js_hash
+
+    def script(**where):
+        m = mapview.base_map("offline", "/app/static", **where)
+        m.get_root().render()
+        return _get_map_string(m)
+
+    linked = script(location=(36.0, 42.5), zoom=8)
+    assert "[36.0, 42.5]" in linked and '"zoom": 8' in linked
+    assert generate_js_hash(linked) == generate_js_hash(script(location=(36.0, 42.5), zoom=8))
+    assert "[34.1, 41.6]" in script() and generate_js_hash(script()) != generate_js_hash(linked)
+
+
 def test_marker_layer_script_is_stable_between_runs(state, colours, labels):
     """Same places, same layer script: the browser keeps the layer (and an open popup) on a rerun."""
     from streamlit_folium import _get_feature_group_string
