@@ -148,7 +148,7 @@ class MentionMatcher:
 
 
     def _spelled_otherwise(self, text: str, folded: str, found: list) -> list:
-        """Capitalised names the aliases miss by a transliteration ("Yaarabiya", "Tinif", "Nasseeb").
+        """Capitalised names the aliases miss by a transliteration ("Yaarabiya", "Nasseeb", "Yaroubiya").
 
         Names are compared by their consonant skeleton, the part transliterations agree on; only a
         skeleton that one place alone has counts, and only where no alias already matched.
