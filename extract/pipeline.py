@@ -735,6 +735,11 @@ def _dated_earlier_holding(event, dates) -> bool:
     return event.why_not == "earlier" and bool(_since_dates(event, dates))
 
 
+def _within(mention, spans) -> bool:
+    """Whether a date phrase overlaps one of a verb's token spans."""
+    return any(a <= mention.start < b or mention.start <= a < mention.end for a, b in spans)
+
+
 def _frame_date(event, dates, report: _Report, sentence_start: int) -> tuple[date | None, str | None]:
     """The date phrase the event's own predicate governs (not the nearest one in the sentence)."""
     folded = report.folded
@@ -747,17 +752,15 @@ def _frame_date(event, dates, report: _Report, sentence_start: int) -> tuple[dat
     candidates = []
     for domain in [event.domain, *event.around]:
         for mention in dates:
-            if any(a <= mention.start < b or mention.start <= a < mention.end for a, b in domain):
+            if _within(mention, domain):
                 candidates.append((_DATE_RANK.get(mention.kind, 3), abs(mention.start - event.trigger[0]), mention))
         if candidates:
             break  # the event's own date, else the nearest verb's around it
     if not candidates:
-        anchored = [d for d in dates if d.precision == "day" and any(
-            a <= d.start < b or d.start <= a < d.end for a, b in event.anchor)]
+        anchored = [d for d in dates if d.precision == "day" and _within(d, event.anchor)]
         if anchored:
             return anchored[0].value + timedelta(days=event.shift_days), "day"
-        reported = [d for d in dates if d.precision == "day" and any(
-            a <= d.start < b or d.start <= a < d.end for a, b in event.reported)]
+        reported = [d for d in dates if d.precision == "day" and _within(d, event.reported)]
         if reported:
             return reported[0].value, "day"  # "declared yesterday that P has been liberated"
         heading = [d for d in dates if folded[sentence_start:d.start].strip(" \n•*-") == ""
