@@ -561,7 +561,8 @@ def _assign_domains(doc, found: list[Event], offset: int, cues: dict) -> None:
     for event in found:
         trigger = doc[event.trigger_index]
         event.domain = list(by_governor.get(trigger.i, []))
-        if trigger.dep_ == "ccomp" and trigger.head.i > trigger.i and cues.get(trigger.head.lemma_.lower()) == "speech":
+        cue = cues.get(trigger.head.lemma_.lower())  # what the governing word is: "said", "announced" …
+        if trigger.dep_ == "ccomp" and trigger.head.i > trigger.i and cue == "speech":
             # "rebels took P yesterday, Wednesday, after two days of fighting, residents said": the
             # parser hangs the day on the attribution at the end; what lies before its speaker is the event's
             speaker = min((c.left_edge.i for c in trigger.head.children if c.dep_ == "nsubj"), default=trigger.head.i)
@@ -578,7 +579,6 @@ def _assign_domains(doc, found: list[Event], offset: int, cues: dict) -> None:
         elif trigger.dep_ == "advcl" and trigger.tag_ == "VBG" and not any(c.dep_ == "mark" for c in trigger.children):
             around.append(trigger.head.i)  # "linked up on Wednesday, giving the army control of P"
         event.around = [list(by_governor.get(i, [])) for i in around]
-        cue = cues.get(trigger.head.lemma_.lower())
         if trigger.head.pos_ == "VERB" and (cue == "announcement" or (
                 cue != "speech" and trigger.dep_ == "dobj" and trigger.pos_ == "NOUN")):
             # "announced on Thursday the liberation of P", "declared yesterday that P was liberated",
